@@ -1,0 +1,2 @@
+/** Syncline bench. */
+package dev.syncline.bench;

@@ -1,0 +1,78 @@
+package dev.syncline.cli;
+
+import dev.syncline.server.SyncServer;
+import dev.syncline.server.Tokens;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/** {@code syncline server}: runs the sync server until SIGTERM or SIGINT. */
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = "Run the sync server. The JWT secret comes from SYNCLINE_JWT_SECRET (or --dev).")
+final class ServerCommand implements Callable<Integer> {
+    @Option(names = "--port", defaultValue = "8080", description = "Port (0 picks a free one). Default: ${DEFAULT-VALUE}.")
+    int port;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Interface to bind. Default: ${DEFAULT-VALUE}.")
+    String host;
+
+    @Option(names = "--data", defaultValue = "./syncline-data", description = "Directory of the embedded store. Default: ${DEFAULT-VALUE}.")
+    Path data;
+
+    @Option(names = "--postgres", paramLabel = "JDBC_URL", description = "Use PostgreSQL at this JDBC URL instead of the embedded store.")
+    String postgres;
+
+    @Option(names = "--dev", description = "Make up a JWT secret and print a ready token (for trying things out).")
+    boolean dev;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (postgres != null) {
+            throw new IllegalStateException("--postgres is not available in this build yet; use --data");
+        }
+        byte[] secret;
+        String env = System.getenv("SYNCLINE_JWT_SECRET");
+        if (env != null && !env.isEmpty()) {
+            secret = Tokens.secretFromText(env);
+        } else if (dev) {
+            byte[] raw = new byte[32];
+            new SecureRandom().nextBytes(raw);
+            secret = Base64.getUrlEncoder().withoutPadding().encodeToString(raw).getBytes(StandardCharsets.UTF_8);
+        } else {
+            throw new IllegalStateException("SYNCLINE_JWT_SECRET is not set (at least 32 bytes); or run with --dev");
+        }
+        SyncServer server = SyncServer.builder().host(host).port(port).dataDir(data).jwtSecret(secret).start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runnable stop = () -> {
+            server.close();
+            stopped.countDown();
+        };
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "syncline-shutdown"));
+        System.out.println("listening on port " + server.port());
+        if (dev) {
+            String token = Tokens.mint(secret, "dev", List.of("dev"), Duration.ofDays(1), Clock.systemUTC());
+            System.out.println("dev token (user dev, scope dev, 24h): " + token);
+        }
+        System.out.flush();
+        // SIGTERM and SIGINT: drain, close, exit 0 (a plain shutdown hook would exit 143).
+        for (String sig : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(sig), s -> {
+                new Thread(() -> {
+                    stop.run();
+                    Runtime.getRuntime().halt(0);
+                }, "syncline-signal").start();
+            });
+        }
+        stopped.await();
+        return 0;
+    }
+}

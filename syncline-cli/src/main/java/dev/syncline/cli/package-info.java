@@ -1,0 +1,2 @@
+/** The {@code syncline} command: server, token, client, demo and bench. */
+package dev.syncline.cli;

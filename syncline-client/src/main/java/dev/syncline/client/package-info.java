@@ -1,0 +1,2 @@
+/** Syncline client. */
+package dev.syncline.client;

@@ -1,0 +1,237 @@
+package dev.syncline.server;
+
+import dev.syncline.server.internal.http.Authenticator;
+import dev.syncline.server.internal.http.HttpApi;
+import dev.syncline.server.internal.service.LocalNotifier;
+import dev.syncline.server.internal.service.Notifier;
+import dev.syncline.server.internal.service.SyncService;
+import dev.syncline.server.internal.store.SqliteStore;
+import dev.syncline.server.internal.store.Store;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Syncline sync server: HTTP API of protocol v1 over a store. Build and start one with
+ * {@link #builder()}; {@link #close()} stops it, letting in-flight requests finish.
+ *
+ * <pre>{@code
+ * try (SyncServer server = SyncServer.builder()
+ *         .dataDir(Path.of("syncline-data"))
+ *         .jwtSecret(secret)
+ *         .port(8080)
+ *         .start()) {
+ *     ...
+ * }
+ * }</pre>
+ *
+ * Thread-safe.
+ */
+public final class SyncServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SyncServer.class);
+
+    private final Store store;
+    private final Notifier notifier;
+    private final HttpApi http;
+    private final ScheduledExecutorService housekeeping;
+    private final String host;
+    private boolean closed;
+
+    private SyncServer(Builder b, Store store) {
+        this.store = store;
+        this.host = b.host;
+        this.notifier = new LocalNotifier();
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(metrics);
+        new JvmGcMetrics().bindTo(metrics);
+        new JvmThreadMetrics().bindTo(metrics);
+        new ProcessorMetrics().bindTo(metrics);
+        SyncService service = new SyncService(store, notifier, b.clock, b.maxDocumentBytes);
+        this.http = new HttpApi(service, new Authenticator(b.jwtSecret, b.clock), notifier, b.clock, b.heartbeat,
+                new HttpApi.Limits(b.maxOpsPerPush, b.maxRequestBytes, 1000), metrics);
+        this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "syncline-housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        Duration retention = b.opRetention;
+        Clock clock = b.clock;
+        housekeeping.scheduleWithFixedDelay(() -> {
+            try {
+                int n = store.forgetOpsAppliedBefore(clock.instant().minus(retention));
+                if (n > 0) {
+                    log.info("forgot {} opIds applied more than {} ago", n, retention);
+                }
+            } catch (RuntimeException e) {
+                log.warn("opId cleanup failed: {}", e.getMessage());
+            }
+        }, 1, 60, TimeUnit.MINUTES);
+    }
+
+    /** @return a builder with the defaults of protocol v1 */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return the port the server listens on */
+    public int port() {
+        return http.port();
+    }
+
+    /** @return the base URL, such as {@code http://127.0.0.1:8080} */
+    public String url() {
+        String h = host.equals("0.0.0.0") ? "127.0.0.1" : host;
+        return "http://" + h + ":" + port();
+    }
+
+    /** Stops serving (in-flight requests finish first), then closes the store. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        http.close();
+        housekeeping.shutdownNow();
+        notifier.close();
+        store.close();
+        log.info("server stopped");
+    }
+
+    /** Configures a server. Not thread-safe; each setting may be set once. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = 8080;
+        private Path dataDir;
+        private byte[] jwtSecret;
+        private int maxOpsPerPush = 500;
+        private long maxRequestBytes = 4L * 1024 * 1024;
+        private int maxDocumentBytes = 256 * 1024;
+        private Duration opRetention = Duration.ofDays(7);
+        private Duration heartbeat = Duration.ofSeconds(15);
+        private Clock clock = Clock.systemUTC();
+
+        private Builder() {
+        }
+
+        /** Interface to bind; default {@code 127.0.0.1}. */
+        public Builder host(String host) {
+            this.host = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /** Port to bind, 0 to 65535 (0 picks a free one); default 8080. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be 0 to 65535, got " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** Directory of the embedded SQLite store (created if absent). */
+        public Builder dataDir(Path dir) {
+            this.dataDir = Objects.requireNonNull(dir, "dataDir");
+            return this;
+        }
+
+        /** HS256 secret for bearer tokens, at least 32 bytes. Required. */
+        public Builder jwtSecret(byte[] secret) {
+            Tokens.requireSecret(secret);
+            this.jwtSecret = secret.clone();
+            return this;
+        }
+
+        /** Most ops one push may hold; default 500. */
+        public Builder maxOpsPerPush(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxOpsPerPush must be at least 1, got " + n);
+            }
+            this.maxOpsPerPush = n;
+            return this;
+        }
+
+        /** Largest push body in bytes; default 4 MiB. */
+        public Builder maxRequestBytes(long n) {
+            if (n < 1024) {
+                throw new IllegalArgumentException("maxRequestBytes must be at least 1024, got " + n);
+            }
+            this.maxRequestBytes = n;
+            return this;
+        }
+
+        /** Largest document data in bytes of JSON; default 256 KiB. */
+        public Builder maxDocumentBytes(int n) {
+            if (n < 2) {
+                throw new IllegalArgumentException("maxDocumentBytes must be at least 2, got " + n);
+            }
+            this.maxDocumentBytes = n;
+            return this;
+        }
+
+        /** How long applied opIds are remembered for idempotent replays; default and minimum 7 days. */
+        public Builder opRetention(Duration d) {
+            if (d == null || d.compareTo(Duration.ofDays(7)) < 0) {
+                throw new IllegalArgumentException("opRetention must be at least 7 days (protocol v1), got " + d);
+            }
+            this.opRetention = d;
+            return this;
+        }
+
+        /** Interval of stream heartbeats; default 15 s. */
+        public Builder heartbeat(Duration d) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("heartbeat must be positive, got " + d);
+            }
+            this.heartbeat = d;
+            return this;
+        }
+
+        /** Wall clock (token expiry, HLC stamps, opId retention); default the system clock. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Opens the store, binds the port and starts serving.
+         *
+         * @throws IllegalStateException when a required setting is missing
+         */
+        public SyncServer start() {
+            if (jwtSecret == null) {
+                throw new IllegalStateException("jwtSecret is required");
+            }
+            if (dataDir == null) {
+                throw new IllegalStateException("dataDir is required");
+            }
+            Store store = SqliteStore.open(dataDir);
+            SyncServer server = null;
+            try {
+                server = new SyncServer(this, store);
+                server.http.start(host, port);
+                log.info("listening on {}:{} (embedded store in {})", host, server.port(), dataDir);
+                return server;
+            } catch (RuntimeException e) {
+                if (server != null) {
+                    server.close();
+                } else {
+                    store.close();
+                }
+                throw e;
+            }
+        }
+    }
+}

@@ -1,0 +1,234 @@
+package dev.syncline.server.internal.http;
+
+import dev.syncline.core.InvalidInputException;
+import dev.syncline.core.Json;
+import dev.syncline.core.protocol.ErrorBody;
+import dev.syncline.core.protocol.PullPage;
+import dev.syncline.core.protocol.PushRequest;
+import dev.syncline.core.protocol.PushResponse;
+import dev.syncline.core.protocol.PushResult;
+import dev.syncline.server.internal.service.Notifier;
+import dev.syncline.server.internal.service.Principal;
+import dev.syncline.server.internal.service.SyncService;
+import dev.syncline.server.internal.store.StoreUnavailableException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Map;
+import jakarta.servlet.DispatcherType;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP face of the server (protocol v1): routes, authentication, body limits and the mapping
+ * of every failure to {@code {"error": {"code", "message"}}}. No SQL here; the work is done by
+ * {@link SyncService}. Thread-safe once built.
+ */
+public final class HttpApi implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+    private static final String PRINCIPAL = "syncline.principal";
+    private static final String JSON = "application/json";
+
+    /**
+     * Limits of one request.
+     *
+     * @param maxOpsPerPush most ops in one push
+     * @param maxRequestBytes largest push body
+     * @param maxPullLimit largest page
+     */
+    public record Limits(int maxOpsPerPush, long maxRequestBytes, int maxPullLimit) {
+    }
+
+    private final SyncService service;
+    private final Authenticator auth;
+    private final StreamHub hub;
+    private final PushParser parser;
+    private final Limits limits;
+    private final PrometheusMeterRegistry metrics;
+    private final Javalin app;
+    private final Timer pushTimer;
+    private final Timer pullTimer;
+    private final Map<Class<?>, Counter> opCounters;
+
+    /** Builds the routes; {@link #start} binds the port. */
+    public HttpApi(SyncService service, Authenticator auth, Notifier notifier, Clock clock, Duration heartbeat,
+            Limits limits, PrometheusMeterRegistry metrics) {
+        this.service = service;
+        this.auth = auth;
+        this.hub = new StreamHub(notifier, clock, heartbeat);
+        this.parser = new PushParser(limits.maxOpsPerPush());
+        this.limits = limits;
+        this.metrics = metrics;
+        this.pushTimer = Timer.builder("syncline.push").description("push requests").register(metrics);
+        this.pullTimer = Timer.builder("syncline.pull").description("pull requests").register(metrics);
+        this.opCounters = Map.of(
+                PushResult.Applied.class, opCounter("applied"),
+                PushResult.Conflict.class, opCounter("conflict"),
+                PushResult.Rejected.class, opCounter("rejected"));
+        Gauge.builder("syncline.stream.clients", hub, StreamHub::size).description("open /v1/stream connections")
+                .register(metrics);
+        this.app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.startup.showOldJavalinVersionWarning = false;
+            config.http.maxRequestSize = limits.maxRequestBytes();
+            config.jetty.modifyServer(server -> server.setStopTimeout(10_000));
+            config.jetty.modifyServletContextHandler(handler -> handler.addFilter(
+                    new FilterHolder(new EventStreamAcceptFilter()), "/v1/stream", EnumSet.of(DispatcherType.REQUEST)));
+            config.routes.before("/v1/*", this::authenticate);
+            config.routes.post("/v1/push", this::push);
+            config.routes.get("/v1/pull", this::pull);
+            config.routes.sse("/v1/stream", client -> hub.accept(client, client.ctx().attribute(PRINCIPAL)));
+            config.routes.get("/v1/health", this::health);
+            config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                    .result(metrics.scrape()));
+            config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage()));
+            config.routes.exception(InvalidInputException.class,
+                    (e, ctx) -> error(ctx, 400, e.code(), e.getMessage()));
+            config.routes.exception(StoreUnavailableException.class, (e, ctx) -> {
+                log.warn("store unavailable on {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+                ctx.header("Retry-After", "1");
+                error(ctx, 503, "unavailable", "the database is unavailable; retry later");
+            });
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
+                error(ctx, 500, "internal_error", "unexpected server error; see the server log");
+            });
+            config.routes.error(404, ctx -> error(ctx, 404, "not_found",
+                    "no such endpoint: " + ctx.method() + " " + ctx.path()));
+            config.routes.error(405, ctx -> error(ctx, 405, "method_not_allowed",
+                    ctx.method() + " is not allowed on " + ctx.path()));
+        });
+    }
+
+    private Counter opCounter(String status) {
+        return Counter.builder("syncline.push.ops").tag("status", status).description("pushed operations by result")
+                .register(metrics);
+    }
+
+    /** Binds {@code host:port} (0 picks a free port) and starts serving. */
+    public void start(String host, int port) {
+        app.start(host, port);
+    }
+
+    /** @return the bound port */
+    public int port() {
+        return app.port();
+    }
+
+    private void authenticate(Context ctx) {
+        if (ctx.path().equals("/v1/health")) {
+            return;
+        }
+        Principal p = auth.authenticate(ctx.header("Authorization"));
+        ctx.attribute(PRINCIPAL, p);
+    }
+
+    private void push(Context ctx) throws IOException {
+        Timer.Sample sample = Timer.start(metrics);
+        String type = ctx.contentType();
+        if (type != null && !type.isBlank() && !type.toLowerCase().startsWith(JSON)) {
+            throw new ApiException(415, "unsupported_media_type", "push body must be application/json, not " + type);
+        }
+        byte[] body = readBody(ctx);
+        PushRequest request = parser.parse(body);
+        PushResponse response = service.push(ctx.attribute(PRINCIPAL), request);
+        for (PushResult r : response.results()) {
+            opCounters.get(r.getClass()).increment();
+        }
+        json(ctx, 200, response);
+        sample.stop(pushTimer);
+    }
+
+    private byte[] readBody(Context ctx) throws IOException {
+        long max = limits.maxRequestBytes();
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > max) {
+            throw tooLarge(max);
+        }
+        try (InputStream in = ctx.req().getInputStream()) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Math.max(declared, 1024), max));
+            byte[] buf = new byte[64 * 1024];
+            long total = 0;
+            int n;
+            while ((n = in.read(buf)) != -1) {
+                total += n;
+                if (total > max) {
+                    throw tooLarge(max);
+                }
+                out.write(buf, 0, n);
+            }
+            return out.toByteArray();
+        }
+    }
+
+    private static ApiException tooLarge(long max) {
+        return new ApiException(413, "request_too_large", "push body exceeds " + max + " bytes");
+    }
+
+    private void pull(Context ctx) {
+        Timer.Sample sample = Timer.start(metrics);
+        int limit = limits.maxPullLimit();
+        String rawLimit = ctx.queryParam("limit");
+        if (rawLimit != null) {
+            try {
+                limit = Integer.parseInt(rawLimit.trim());
+            } catch (NumberFormatException e) {
+                // A huge but well-formed number is still "above 1000".
+                if (!rawLimit.trim().matches("\\+?\\d+")) {
+                    throw ApiException.badRequest("limit must be an integer from 1 to " + limits.maxPullLimit()
+                            + ", got '" + rawLimit + "'");
+                }
+                limit = limits.maxPullLimit();
+            }
+            if (limit < 1) {
+                throw ApiException.badRequest("limit must be at least 1, got " + limit);
+            }
+            limit = Math.min(limit, limits.maxPullLimit());
+        }
+        String cursor = ctx.queryParam("cursor");
+        if (cursor != null && cursor.isEmpty()) {
+            cursor = null;
+        }
+        PullPage page = service.pull(ctx.attribute(PRINCIPAL), cursor, limit);
+        json(ctx, 200, page);
+        sample.stop(pullTimer);
+    }
+
+    private void health(Context ctx) {
+        if (service.healthy()) {
+            json(ctx, 200, Map.of("status", "ok"));
+        } else {
+            ctx.header("Retry-After", "1");
+            json(ctx, 503, Map.of("status", "unavailable",
+                    "error", Map.of("code", "unavailable", "message", "the database cannot be reached")));
+        }
+    }
+
+    private static void error(Context ctx, int status, String code, String message) {
+        if (status == 401) {
+            ctx.header("WWW-Authenticate", "Bearer");
+        }
+        json(ctx, status, ErrorBody.of(code, message));
+    }
+
+    private static void json(Context ctx, int status, Object body) {
+        ctx.status(status).contentType(JSON).result(Json.writeBytes(body));
+    }
+
+    /** Stops accepting requests, lets in-flight ones finish, closes open streams. */
+    @Override
+    public void close() {
+        hub.close();
+        app.stop();
+    }
+}

@@ -1,0 +1,23 @@
+package dev.syncline.server.internal.service;
+
+import java.time.Instant;
+import java.util.Set;
+
+/**
+ * Who is calling: a verified token's user and the scopes it may read and write.
+ *
+ * @param userId the token's {@code sub}
+ * @param scopes the token's {@code scopes}, valid names only
+ * @param expiresAt when the token stops being accepted
+ */
+public record Principal(String userId, Set<String> scopes, Instant expiresAt) {
+    /** Copies {@code scopes}. */
+    public Principal {
+        scopes = Set.copyOf(scopes);
+    }
+
+    /** @return true when this caller may read and write {@code scope} */
+    public boolean holds(String scope) {
+        return scopes.contains(scope);
+    }
+}

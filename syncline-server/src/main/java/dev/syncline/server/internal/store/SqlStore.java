@@ -1,0 +1,409 @@
+package dev.syncline.server.internal.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.syncline.core.Json;
+import dev.syncline.core.SynclineException;
+import dev.syncline.core.protocol.Change;
+import dev.syncline.core.protocol.OpKind;
+import dev.syncline.core.protocol.PushOp;
+import dev.syncline.core.protocol.PushResult;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/**
+ * The SQL both stores share: the compare-and-set apply loop, feed reads and opId memory. Subclasses
+ * say how to get a connection and begin a transaction, and how the data column is written.
+ *
+ * <p>Concurrency: {@link #apply} locks the {@code scopes} rows of every scope in its batch, in name
+ * order (so two batches never deadlock), before it reads any document. That lock is held until
+ * commit, so writers of one scope are serialised and take feed numbers in commit order.
+ */
+abstract class SqlStore implements Store {
+    private static final String DOC_COLUMNS = "scope, type, id, version, deleted, data, hlc, updated_by, seq";
+
+    private volatile String storeId;
+    private volatile byte[] cursorKey;
+
+    /** Opens a connection in a write transaction (the subclass's way: a lock, BEGIN IMMEDIATE, ...). */
+    protected abstract Connection beginWrite() throws SQLException;
+
+    /** Ends a write transaction begun by {@link #beginWrite}: commit or roll back, then release. */
+    protected abstract void endWrite(Connection c, boolean commit) throws SQLException;
+
+    /** Opens a connection in a read-only transaction that sees one snapshot. */
+    protected abstract Connection beginRead() throws SQLException;
+
+    /** Ends a read transaction and releases the connection. */
+    protected abstract void endRead(Connection c) throws SQLException;
+
+    /** @return the SQL placeholder for the data column, such as {@code ?} or {@code CAST(? AS jsonb)} */
+    protected abstract String dataPlaceholder();
+
+    /** @return true when {@code e} means "try the whole transaction again" (serialization, unique race) */
+    protected abstract boolean isRetryable(SQLException e);
+
+    /** @return a store-specific exception for a failure that is not the caller's fault */
+    protected StoreUnavailableException unavailable(String what, SQLException e) {
+        return new StoreUnavailableException(what + ": " + e.getMessage(), e);
+    }
+
+    /** Reads or creates the store id and cursor key. Call once after migrations. */
+    protected final void loadIdentity() {
+        try {
+            Connection c = beginWrite();
+            boolean ok = false;
+            try {
+                String id = ensureMeta(c, "store_id", UUID.randomUUID().toString());
+                byte[] key = new byte[32];
+                new SecureRandom().nextBytes(key);
+                String k = ensureMeta(c, "cursor_key", Base64.getEncoder().encodeToString(key));
+                storeId = id;
+                cursorKey = Base64.getDecoder().decode(k);
+                ok = true;
+            } finally {
+                endWrite(c, ok);
+            }
+        } catch (SQLException e) {
+            throw unavailable("cannot read store identity", e);
+        }
+    }
+
+    private static String ensureMeta(Connection c, String name, String value) throws SQLException {
+        try (PreparedStatement ins = c.prepareStatement(
+                "INSERT INTO syncline_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")) {
+            ins.setString(1, name);
+            ins.setString(2, value);
+            ins.executeUpdate();
+        }
+        try (PreparedStatement sel = c.prepareStatement("SELECT value FROM syncline_meta WHERE name = ?")) {
+            sel.setString(1, name);
+            try (ResultSet rs = sel.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+    }
+
+    @Override
+    public String storeId() {
+        return storeId;
+    }
+
+    @Override
+    public byte[] cursorKey() {
+        return cursorKey.clone();
+    }
+
+    @Override
+    public List<PushResult> apply(String userId, List<PushOp> ops, Instant now) {
+        if (ops.isEmpty()) {
+            return List.of();
+        }
+        SQLException last = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            try {
+                return applyOnce(userId, ops, now);
+            } catch (SQLException e) {
+                if (!isRetryable(e)) {
+                    throw unavailable("push failed", e);
+                }
+                last = e;
+            }
+        }
+        throw unavailable("push failed after 5 attempts", last);
+    }
+
+    private List<PushResult> applyOnce(String userId, List<PushOp> ops, Instant now) throws SQLException {
+        Connection c = beginWrite();
+        boolean ok = false;
+        try {
+            Map<String, Long> heads = lockScopes(c, ops);
+            Map<String, Long> startHeads = new HashMap<>(heads);
+            List<PushResult> results = new ArrayList<>(ops.size());
+            try (PreparedStatement findOp = c.prepareStatement(
+                        "SELECT scope, type, id, version, seq FROM applied_ops WHERE op_id = ?");
+                 PreparedStatement findDoc = c.prepareStatement(
+                        "SELECT " + DOC_COLUMNS + " FROM documents WHERE scope = ? AND type = ? AND id = ?");
+                 PreparedStatement upsert = c.prepareStatement(
+                        "INSERT INTO documents (" + DOC_COLUMNS + ") VALUES (?, ?, ?, ?, ?, " + dataPlaceholder()
+                        + ", ?, ?, ?) ON CONFLICT (scope, type, id) DO UPDATE SET version = excluded.version,"
+                        + " deleted = excluded.deleted, data = excluded.data, hlc = excluded.hlc,"
+                        + " updated_by = excluded.updated_by, seq = excluded.seq");
+                 PreparedStatement remember = c.prepareStatement(
+                        "INSERT INTO applied_ops (op_id, scope, type, id, version, seq, applied_at)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                // Documents written earlier in this batch, so a later op on the same document sees them.
+                Map<String, Change> written = new HashMap<>();
+                Map<String, PushResult.Applied> appliedHere = new HashMap<>();
+                for (PushOp op : ops) {
+                    PushResult.Applied again = appliedHere.get(op.opId());
+                    PushResult replay = again != null ? again : findApplied(findOp, op);
+                    if (replay != null) {
+                        results.add(replay);
+                        continue;
+                    }
+                    String key = op.scope() + '\u0000' + op.type() + '\u0000' + op.id();
+                    Change current = written.containsKey(key) ? written.get(key) : findDoc(findDoc, op);
+                    long stored = current == null ? 0 : current.version();
+                    if (stored != op.baseVersion()) {
+                        results.add(new PushResult.Conflict(op.opId(), current));
+                        continue;
+                    }
+                    long seq = heads.merge(op.scope(), 1L, Long::sum);
+                    boolean deleted = op.kind() == OpKind.DELETE;
+                    Change next = new Change(op.scope(), op.type(), op.id(), stored + 1, deleted,
+                            deleted ? null : op.data(), op.hlc(), userId, seq);
+                    bindDoc(upsert, next);
+                    upsert.addBatch();
+                    remember.setString(1, op.opId());
+                    remember.setString(2, op.scope());
+                    remember.setString(3, op.type());
+                    remember.setString(4, op.id());
+                    remember.setLong(5, next.version());
+                    remember.setLong(6, seq);
+                    remember.setLong(7, now.toEpochMilli());
+                    remember.addBatch();
+                    written.put(key, next);
+                    PushResult.Applied applied = new PushResult.Applied(op.opId(), next.version(), seq);
+                    appliedHere.put(op.opId(), applied);
+                    results.add(applied);
+                }
+                if (!appliedHere.isEmpty()) {
+                    upsert.executeBatch();
+                    remember.executeBatch();
+                    saveHeads(c, heads, startHeads);
+                }
+            }
+            ok = true;
+            return results;
+        } finally {
+            endWrite(c, ok);
+        }
+    }
+
+    private Map<String, Long> lockScopes(Connection c, List<PushOp> ops) throws SQLException {
+        TreeSet<String> scopes = new TreeSet<>();
+        for (PushOp op : ops) {
+            scopes.add(op.scope());
+        }
+        Map<String, Long> heads = new TreeMap<>();
+        // The no-op update takes the row lock in PostgreSQL; SQLite already holds the database lock.
+        try (PreparedStatement lock = c.prepareStatement(
+                "INSERT INTO scopes (scope, head) VALUES (?, 0) ON CONFLICT (scope) DO UPDATE SET head = scopes.head"
+                + " RETURNING head")) {
+            for (String scope : scopes) {
+                lock.setString(1, scope);
+                try (ResultSet rs = lock.executeQuery()) {
+                    rs.next();
+                    heads.put(scope, rs.getLong(1));
+                }
+            }
+        }
+        return heads;
+    }
+
+    private static void saveHeads(Connection c, Map<String, Long> heads, Map<String, Long> startHeads)
+            throws SQLException {
+        try (PreparedStatement upd = c.prepareStatement("UPDATE scopes SET head = ? WHERE scope = ?")) {
+            for (Map.Entry<String, Long> e : heads.entrySet()) {
+                if (!e.getValue().equals(startHeads.get(e.getKey()))) {
+                    upd.setLong(1, e.getValue());
+                    upd.setString(2, e.getKey());
+                    upd.addBatch();
+                }
+            }
+            upd.executeBatch();
+        }
+    }
+
+    private static PushResult findApplied(PreparedStatement findOp, PushOp op) throws SQLException {
+        findOp.setString(1, op.opId());
+        try (ResultSet rs = findOp.executeQuery()) {
+            if (!rs.next()) {
+                return null;
+            }
+            if (!rs.getString(1).equals(op.scope()) || !rs.getString(2).equals(op.type())
+                    || !rs.getString(3).equals(op.id())) {
+                return PushResult.Rejected.of(op.opId(), "op_id_reused",
+                        "opId " + op.opId() + " was already applied to another document");
+            }
+            return new PushResult.Applied(op.opId(), rs.getLong(4), rs.getLong(5));
+        }
+    }
+
+    private Change findDoc(PreparedStatement findDoc, PushOp op) throws SQLException {
+        findDoc.setString(1, op.scope());
+        findDoc.setString(2, op.type());
+        findDoc.setString(3, op.id());
+        try (ResultSet rs = findDoc.executeQuery()) {
+            return rs.next() ? readChange(rs) : null;
+        }
+    }
+
+    private static void bindDoc(PreparedStatement ps, Change d) throws SQLException {
+        ps.setString(1, d.scope());
+        ps.setString(2, d.type());
+        ps.setString(3, d.id());
+        ps.setLong(4, d.version());
+        ps.setBoolean(5, d.deleted());
+        ps.setString(6, d.data() == null ? null : Json.write(d.data()));
+        ps.setString(7, d.hlc());
+        ps.setString(8, d.updatedBy());
+        ps.setLong(9, d.seq());
+    }
+
+    private static Change readChange(ResultSet rs) throws SQLException {
+        String data = rs.getString(6);
+        ObjectNode node = null;
+        if (data != null) {
+            try {
+                node = (ObjectNode) Json.mapper().readTree(data);
+            } catch (JsonProcessingException | ClassCastException e) {
+                throw new SynclineException("stored data of " + rs.getString(1) + "/" + rs.getString(2) + "/"
+                        + rs.getString(3) + " is not a JSON object", e);
+            }
+        }
+        return new Change(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getBoolean(5),
+                node, rs.getString(7), rs.getString(8), rs.getLong(9));
+    }
+
+    @Override
+    public FeedPage read(Map<String, Long> positions, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1: " + limit);
+        }
+        try {
+            Connection c = beginRead();
+            try {
+                Map<String, Long> heads = readHeads(c, positions.keySet());
+                Map<String, Long> next = new LinkedHashMap<>(positions);
+                List<Change> changes = new ArrayList<>(Math.min(limit, 1024));
+                boolean hasMore = false;
+                try (PreparedStatement feed = c.prepareStatement("SELECT " + DOC_COLUMNS
+                        + " FROM documents WHERE scope = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?")) {
+                    for (Map.Entry<String, Long> e : positions.entrySet()) {
+                        long head = heads.getOrDefault(e.getKey(), 0L);
+                        long from = e.getValue();
+                        if (head <= from) {
+                            continue;
+                        }
+                        int room = limit - changes.size();
+                        if (room == 0) {
+                            hasMore = true;
+                            break;
+                        }
+                        feed.setString(1, e.getKey());
+                        feed.setLong(2, from);
+                        feed.setLong(3, head);
+                        feed.setInt(4, room);
+                        long reached = from;
+                        int got = 0;
+                        try (ResultSet rs = feed.executeQuery()) {
+                            while (rs.next()) {
+                                Change ch = readChange(rs);
+                                changes.add(ch);
+                                reached = ch.seq();
+                                got++;
+                            }
+                        }
+                        if (got < room) {
+                            // Everything up to the head was read (rows skipped by later writes included).
+                            reached = head;
+                        } else if (reached < head) {
+                            hasMore = true;
+                        }
+                        next.put(e.getKey(), reached);
+                    }
+                }
+                return new FeedPage(changes, next, hasMore);
+            } finally {
+                endRead(c);
+            }
+        } catch (SQLException e) {
+            throw unavailable("pull failed", e);
+        }
+    }
+
+    private static Map<String, Long> readHeads(Connection c, Iterable<String> scopes) throws SQLException {
+        Map<String, Long> heads = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT head FROM scopes WHERE scope = ?")) {
+            for (String s : scopes) {
+                ps.setString(1, s);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        heads.put(s, rs.getLong(1));
+                    }
+                }
+            }
+        }
+        return heads;
+    }
+
+    @Override
+    public Optional<Change> get(String scope, String type, String id) {
+        try {
+            Connection c = beginRead();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT " + DOC_COLUMNS + " FROM documents WHERE scope = ? AND type = ? AND id = ?")) {
+                ps.setString(1, scope);
+                ps.setString(2, type);
+                ps.setString(3, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(readChange(rs)) : Optional.empty();
+                }
+            } finally {
+                endRead(c);
+            }
+        } catch (SQLException e) {
+            throw unavailable("read failed", e);
+        }
+    }
+
+    @Override
+    public int forgetOpsAppliedBefore(Instant cutoff) {
+        try {
+            Connection c = beginWrite();
+            boolean ok = false;
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM applied_ops WHERE applied_at < ?")) {
+                ps.setLong(1, cutoff.toEpochMilli());
+                int n = ps.executeUpdate();
+                ok = true;
+                return n;
+            } finally {
+                endWrite(c, ok);
+            }
+        } catch (SQLException e) {
+            throw unavailable("opId cleanup failed", e);
+        }
+    }
+
+    @Override
+    public boolean isHealthy() {
+        try {
+            Connection c = beginRead();
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1")) {
+                ps.executeQuery().close();
+                return true;
+            } finally {
+                endRead(c);
+            }
+        } catch (SQLException | RuntimeException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.syncline.server.internal.store;
+
+import dev.syncline.core.protocol.Change;
+import dev.syncline.core.protocol.PushOp;
+import dev.syncline.core.protocol.PushResult;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The server's authoritative storage: documents, the per-scope change feed and remembered opIds.
+ * One interface, several implementations (embedded SQLite, PostgreSQL); all pass the same contract
+ * suite.
+ *
+ * <p>Feed ordering: each scope has a head sequence number. A write takes the next number of its
+ * scope while holding that scope's write lock until commit, so within a scope commit order equals
+ * sequence order, and a reader that has seen sequence {@code n} never later finds a commit below
+ * {@code n}. A document row carries the sequence of its latest write, so reading {@code seq > n}
+ * yields each changed document once, in its latest state.
+ *
+ * <p>Implementations are thread-safe.
+ */
+public interface Store extends AutoCloseable {
+
+    /**
+     * Applies {@code ops} in order, in one transaction, each iff the stored version equals its base
+     * version (absent counts as 0, a tombstone as its version). An opId applied before returns its
+     * original {@code Applied} result and writes nothing. Ops must already be validated (names,
+     * scopes the caller may write, data shape) and carry an HLC.
+     *
+     * @param userId the writer, recorded as {@code updatedBy}
+     * @param ops validated operations
+     * @param now the time recorded with remembered opIds
+     * @return one result per op, same order: {@code Applied} or {@code Conflict} (or
+     *     {@code Rejected} with {@code op_id_reused} when an opId was applied to another document)
+     * @throws StoreUnavailableException when the database cannot be reached; nothing was applied
+     */
+    List<PushResult> apply(String userId, List<PushOp> ops, Instant now);
+
+    /**
+     * Reads the feed after the given positions.
+     *
+     * @param positions scope to last seen sequence (0 = from the beginning); iteration order is the
+     *     order scopes are read in
+     * @param limit at most this many changes
+     * @return changes, the new positions of every scope in {@code positions}, and whether more wait
+     * @throws StoreUnavailableException when the database cannot be reached
+     */
+    FeedPage read(Map<String, Long> positions, int limit);
+
+    /** @return the stored state of one document (tombstones included), if any */
+    Optional<Change> get(String scope, String type, String id);
+
+    /**
+     * Forgets opIds applied before {@code cutoff}.
+     *
+     * @return how many were forgotten
+     */
+    int forgetOpsAppliedBefore(Instant cutoff);
+
+    /** @return true when a trivial query succeeds now */
+    boolean isHealthy();
+
+    /** @return a random id made when this database was created; cursors carry it */
+    String storeId();
+
+    /** @return a random secret made when this database was created; cursors are signed with it */
+    byte[] cursorKey();
+
+    /** Releases connections. Idempotent. */
+    @Override
+    void close();
+
+    /**
+     * One page of the feed.
+     *
+     * @param changes latest state per changed document, in sequence order within each scope
+     * @param positions the new position of every scope asked about
+     * @param hasMore true when some scope has changes past its new position
+     */
+    record FeedPage(List<Change> changes, Map<String, Long> positions, boolean hasMore) {
+    }
+}

@@ -1,0 +1,2 @@
+/** Syncline testkit. */
+package dev.syncline.testkit;
