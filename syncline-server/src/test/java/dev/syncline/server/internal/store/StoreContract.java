@@ -1,0 +1,364 @@
+package dev.syncline.server.internal.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.syncline.core.Json;
+import dev.syncline.core.protocol.Change;
+import dev.syncline.core.protocol.OpKind;
+import dev.syncline.core.protocol.PushOp;
+import dev.syncline.core.protocol.PushResult;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link Store} must have. Each implementation's test extends this class and
+ * says how to open a fresh store and how to reopen the same one.
+ */
+public abstract class StoreContract {
+    protected static final Instant NOW = Instant.parse("2026-11-25T12:00:00Z");
+    protected Store store;
+
+    /** @return a new, empty store */
+    protected abstract Store openFresh() throws Exception;
+
+    /** @return the store opened before, closed and opened again over the same data */
+    protected abstract Store reopen(Store old) throws Exception;
+
+    @BeforeEach
+    void openStore() throws Exception {
+        store = openFresh();
+    }
+
+    @AfterEach
+    void closeStore() {
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    protected static ObjectNode data(String json) {
+        return (ObjectNode) Json.parse(json);
+    }
+
+    protected static PushOp upsert(String scope, String id, long base, String json) {
+        return new PushOp(UUID.randomUUID().toString(), scope, "note", id, OpKind.UPSERT, base, data(json),
+                "0001764072000000-0000-test");
+    }
+
+    protected static PushOp delete(String scope, String id, long base) {
+        return new PushOp(UUID.randomUUID().toString(), scope, "note", id, OpKind.DELETE, base, null,
+                "0001764072000000-0000-test");
+    }
+
+    private List<PushResult> apply(PushOp... ops) {
+        return store.apply("alice", List.of(ops), NOW);
+    }
+
+    private Store.FeedPage readAll(String scope) {
+        return store.read(new LinkedHashMap<>(Map.of(scope, 0L)), 1000);
+    }
+
+    @Test
+    void apply_createOnAbsentDocument_writesVersionOneAtSeqOne() {
+        PushOp op = upsert("s1", "a", 0, "{\"x\":1}");
+        List<PushResult> r = apply(op);
+        assertThat(r).containsExactly(new PushResult.Applied(op.opId(), 1, 1));
+        Change c = store.get("s1", "note", "a").orElseThrow();
+        assertThat(c.version()).isEqualTo(1);
+        assertThat(c.deleted()).isFalse();
+        assertThat(c.data()).isEqualTo(data("{\"x\":1}"));
+        assertThat(c.updatedBy()).isEqualTo("alice");
+        assertThat(c.hlc()).isEqualTo(op.hlc());
+        assertThat(c.seq()).isEqualTo(1);
+    }
+
+    @Test
+    void apply_updateOnCurrentVersion_incrementsVersion() {
+        apply(upsert("s1", "a", 0, "{\"x\":1}"));
+        PushOp op = upsert("s1", "a", 1, "{\"x\":2}");
+        assertThat(apply(op)).containsExactly(new PushResult.Applied(op.opId(), 2, 2));
+        assertThat(store.get("s1", "note", "a").orElseThrow().data()).isEqualTo(data("{\"x\":2}"));
+    }
+
+    @Test
+    void apply_withStaleBaseVersion_returnsConflictAndWritesNothing() {
+        apply(upsert("s1", "a", 0, "{\"x\":1}"));
+        apply(upsert("s1", "a", 1, "{\"x\":2}"));
+        PushOp stale = upsert("s1", "a", 1, "{\"x\":3}");
+        List<PushResult> r = apply(stale);
+        assertThat(r).hasSize(1).first().isInstanceOf(PushResult.Conflict.class);
+        Change current = ((PushResult.Conflict) r.get(0)).current();
+        assertThat(current.version()).isEqualTo(2);
+        assertThat(current.data()).isEqualTo(data("{\"x\":2}"));
+        assertThat(store.get("s1", "note", "a").orElseThrow().version()).isEqualTo(2);
+        // The conflict did not advance the feed.
+        assertThat(readAll("s1").positions()).containsEntry("s1", 2L);
+    }
+
+    @Test
+    void apply_createOverExistingDocument_conflicts() {
+        apply(upsert("s1", "a", 0, "{\"x\":1}"));
+        List<PushResult> r = apply(upsert("s1", "a", 0, "{\"x\":9}"));
+        assertThat(r.get(0)).isInstanceOf(PushResult.Conflict.class);
+        assertThat(store.get("s1", "note", "a").orElseThrow().data()).isEqualTo(data("{\"x\":1}"));
+    }
+
+    @Test
+    void apply_updateOfAbsentDocument_conflictsWithNoCurrent() {
+        List<PushResult> r = apply(upsert("s1", "ghost", 3, "{}"));
+        assertThat(r.get(0)).isInstanceOf(PushResult.Conflict.class);
+        assertThat(((PushResult.Conflict) r.get(0)).current()).isNull();
+        assertThat(store.get("s1", "note", "ghost")).isEmpty();
+    }
+
+    @Test
+    void apply_delete_leavesTombstoneThatCountsAsAVersion() {
+        apply(upsert("s1", "a", 0, "{\"x\":1}"));
+        PushOp del = delete("s1", "a", 1);
+        assertThat(apply(del)).containsExactly(new PushResult.Applied(del.opId(), 2, 2));
+        Change tomb = store.get("s1", "note", "a").orElseThrow();
+        assertThat(tomb.deleted()).isTrue();
+        assertThat(tomb.data()).isNull();
+        assertThat(tomb.version()).isEqualTo(2);
+        // Re-creating needs the tombstone's version as base.
+        assertThat(apply(upsert("s1", "a", 0, "{\"x\":5}")).get(0)).isInstanceOf(PushResult.Conflict.class);
+        PushOp again = upsert("s1", "a", 2, "{\"x\":5}");
+        assertThat(apply(again)).containsExactly(new PushResult.Applied(again.opId(), 3, 3));
+    }
+
+    @Test
+    void apply_sameOpIdTwice_returnsOriginalResultAndWritesOnce() {
+        PushOp op = upsert("s1", "a", 0, "{\"x\":1}");
+        List<PushResult> first = apply(op);
+        List<PushResult> second = apply(op);
+        assertThat(second).isEqualTo(first);
+        assertThat(readAll("s1").positions()).containsEntry("s1", 1L);
+        assertThat(store.get("s1", "note", "a").orElseThrow().version()).isEqualTo(1);
+    }
+
+    @Test
+    void apply_sameOpIdTwiceInOneBatch_appliesOnce() {
+        PushOp op = upsert("s1", "a", 0, "{\"x\":1}");
+        List<PushResult> r = store.apply("alice", List.of(op, op), NOW);
+        assertThat(r.get(1)).isEqualTo(r.get(0));
+        assertThat(store.get("s1", "note", "a").orElseThrow().version()).isEqualTo(1);
+    }
+
+    @Test
+    void apply_opIdReusedForAnotherDocument_isRejected() {
+        PushOp op = upsert("s1", "a", 0, "{}");
+        apply(op);
+        PushOp other = new PushOp(op.opId(), "s1", "note", "b", OpKind.UPSERT, 0, data("{}"), op.hlc());
+        PushResult r = apply(other).get(0);
+        assertThat(r).isInstanceOf(PushResult.Rejected.class);
+        assertThat(((PushResult.Rejected) r).error().code()).isEqualTo("op_id_reused");
+        assertThat(store.get("s1", "note", "b")).isEmpty();
+    }
+
+    @Test
+    void apply_opIdsAreRememberedAcrossReopen() throws Exception {
+        PushOp op = upsert("s1", "a", 0, "{\"x\":1}");
+        List<PushResult> first = apply(op);
+        store = reopen(store);
+        assertThat(apply(op)).isEqualTo(first);
+        assertThat(store.get("s1", "note", "a").orElseThrow().version()).isEqualTo(1);
+    }
+
+    @Test
+    void forgetOpsAppliedBefore_forgetsOnlyOldOnes() {
+        PushOp old = upsert("s1", "a", 0, "{}");
+        store.apply("alice", List.of(old), NOW.minus(Duration.ofDays(8)));
+        PushOp recent = upsert("s1", "b", 0, "{}");
+        store.apply("alice", List.of(recent), NOW);
+        assertThat(store.forgetOpsAppliedBefore(NOW.minus(Duration.ofDays(7)))).isEqualTo(1);
+        // The recent one still replays; the old one is now a plain (conflicting) create.
+        assertThat(apply(recent).get(0)).isInstanceOf(PushResult.Applied.class);
+        assertThat(apply(old).get(0)).isInstanceOf(PushResult.Conflict.class);
+    }
+
+    @Test
+    void apply_batchWithSeveralOpsOnOneDocument_seesEarlierOpsOfTheBatch() {
+        PushOp c = upsert("s1", "a", 0, "{\"x\":1}");
+        PushOp u = upsert("s1", "a", 1, "{\"x\":2}");
+        PushOp stale = upsert("s1", "a", 1, "{\"x\":3}");
+        List<PushResult> r = apply(c, u, stale);
+        assertThat(r.get(0)).isEqualTo(new PushResult.Applied(c.opId(), 1, 1));
+        assertThat(r.get(1)).isEqualTo(new PushResult.Applied(u.opId(), 2, 2));
+        assertThat(r.get(2)).isInstanceOf(PushResult.Conflict.class);
+        assertThat(((PushResult.Conflict) r.get(2)).current().version()).isEqualTo(2);
+    }
+
+    @Test
+    void read_returnsLatestStateOncePerDocumentInCommitOrder() {
+        apply(upsert("s1", "a", 0, "{\"v\":1}"));
+        apply(upsert("s1", "b", 0, "{\"v\":1}"));
+        apply(upsert("s1", "a", 1, "{\"v\":2}"));
+        Store.FeedPage page = readAll("s1");
+        assertThat(page.changes()).extracting(Change::id).containsExactly("b", "a");
+        assertThat(page.changes().get(1).data()).isEqualTo(data("{\"v\":2}"));
+        assertThat(page.changes()).extracting(Change::seq).containsExactly(2L, 3L);
+        assertThat(page.hasMore()).isFalse();
+        assertThat(page.positions()).containsEntry("s1", 3L);
+    }
+
+    @Test
+    void read_pagesThroughTheFeedWithoutLossOrRepeats() {
+        for (int i = 0; i < 25; i++) {
+            apply(upsert("s1", "d" + i, 0, "{}"));
+        }
+        Map<String, Long> pos = new LinkedHashMap<>(Map.of("s1", 0L));
+        List<String> seen = new ArrayList<>();
+        int pages = 0;
+        boolean more = true;
+        while (more) {
+            Store.FeedPage p = store.read(pos, 10);
+            p.changes().forEach(c -> seen.add(c.id()));
+            pos = new LinkedHashMap<>(p.positions());
+            more = p.hasMore();
+            pages++;
+        }
+        assertThat(pages).isEqualTo(3);
+        assertThat(seen).hasSize(25).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void read_onlyReturnsTheScopesAskedFor() {
+        apply(upsert("s1", "a", 0, "{}"));
+        apply(upsert("s2", "b", 0, "{}"));
+        Store.FeedPage p = readAll("s2");
+        assertThat(p.changes()).extracting(Change::scope).containsOnly("s2");
+        assertThat(p.positions()).containsOnlyKeys("s2");
+    }
+
+    @Test
+    void read_acrossScopes_keepsEachScopesPosition() {
+        apply(upsert("s1", "a", 0, "{}"));
+        apply(upsert("s2", "b", 0, "{}"));
+        apply(upsert("s2", "c", 0, "{}"));
+        Map<String, Long> pos = new LinkedHashMap<>();
+        pos.put("s1", 0L);
+        pos.put("s2", 0L);
+        pos.put("empty", 0L);
+        Store.FeedPage p = store.read(pos, 2);
+        assertThat(p.changes()).hasSize(2);
+        assertThat(p.hasMore()).isTrue();
+        Store.FeedPage rest = store.read(new LinkedHashMap<>(p.positions()), 10);
+        assertThat(rest.changes()).extracting(Change::id).containsExactly("c");
+        assertThat(rest.hasMore()).isFalse();
+        assertThat(rest.positions()).containsEntry("s1", 1L).containsEntry("s2", 2L).containsEntry("empty", 0L);
+    }
+
+    @Test
+    void read_tombstonesComeWithNullData() {
+        apply(upsert("s1", "a", 0, "{}"));
+        apply(delete("s1", "a", 1));
+        Change c = readAll("s1").changes().get(0);
+        assertThat(c.deleted()).isTrue();
+        assertThat(c.data()).isNull();
+    }
+
+    @Test
+    void storeIdAndCursorKey_surviveReopen() throws Exception {
+        String id = store.storeId();
+        byte[] key = store.cursorKey();
+        assertThat(key).hasSizeGreaterThanOrEqualTo(32);
+        store = reopen(store);
+        assertThat(store.storeId()).isEqualTo(id);
+        assertThat(store.cursorKey()).isEqualTo(key);
+        assertThat(store.isHealthy()).isTrue();
+    }
+
+    @Test
+    void concurrentWritersOnOneDocumentWithSameBase_exactlyOneApplies() throws Exception {
+        apply(upsert("s1", "hot", 0, "{}"));
+        int writers = 16;
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<PushResult>> results = new ArrayList<>();
+        for (int i = 0; i < writers; i++) {
+            int n = i;
+            results.add(pool.submit(() -> {
+                go.await();
+                return store.apply("w" + n, List.of(upsert("s1", "hot", 1, "{\"w\":" + n + "}")), NOW).get(0);
+            }));
+        }
+        go.countDown();
+        int applied = 0;
+        for (Future<PushResult> f : results) {
+            if (f.get(30, TimeUnit.SECONDS) instanceof PushResult.Applied) {
+                applied++;
+            }
+        }
+        pool.shutdown();
+        assertThat(applied).isEqualTo(1);
+        assertThat(store.get("s1", "note", "hot").orElseThrow().version()).isEqualTo(2);
+    }
+
+    @Test
+    void concurrentWritersAndAPuller_pullerSeesEveryCommittedWrite() throws Exception {
+        int writers = 8;
+        int writesEach = 60;
+        ExecutorService pool = Executors.newFixedThreadPool(writers + 1);
+        Map<String, Long> committed = new ConcurrentHashMap<>();
+        AtomicBoolean done = new AtomicBoolean();
+        List<Future<?>> fs = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            int n = w;
+            fs.add(pool.submit(() -> {
+                Map<String, Long> versions = new HashMap<>();
+                for (int i = 0; i < writesEach; i++) {
+                    String id = "w" + n + "-" + (i % 7);
+                    long base = versions.getOrDefault(id, 0L);
+                    PushResult r = store.apply("w" + n, List.of(upsert("s1", id, base, "{\"i\":" + i + "}")), NOW)
+                            .get(0);
+                    long v = ((PushResult.Applied) r).version();
+                    versions.put(id, v);
+                    committed.put(id, v);
+                }
+                return null;
+            }));
+        }
+        Map<String, Long> seen = new ConcurrentHashMap<>();
+        Future<?> puller = pool.submit(() -> {
+            Map<String, Long> pos = new LinkedHashMap<>(Map.of("s1", 0L));
+            while (true) {
+                boolean finished = done.get();
+                Store.FeedPage p = store.read(pos, 17);
+                for (Change c : p.changes()) {
+                    seen.merge(c.id(), c.version(), Math::max);
+                }
+                pos = new LinkedHashMap<>(p.positions());
+                if (finished && !p.hasMore()) {
+                    return null;
+                }
+            }
+        });
+        for (Future<?> f : fs) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        done.set(true);
+        puller.get(60, TimeUnit.SECONDS);
+        pool.shutdown();
+        assertThat(seen).isEqualTo(committed);
+        assertThat(committed).hasSize(writers * 7);
+        assertThat(Set.copyOf(committed.values())).allMatch(v -> v > 1);
+    }
+}
