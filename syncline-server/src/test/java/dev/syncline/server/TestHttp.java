@@ -30,6 +30,11 @@ public final class TestHttp {
         this.base = base;
     }
 
+    /** @return the server's base URL */
+    public String base() {
+        return base;
+    }
+
     public Response get(String path, String token) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).GET();
         if (token != null) {

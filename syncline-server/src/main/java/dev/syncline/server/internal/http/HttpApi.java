@@ -81,7 +81,12 @@ public final class HttpApi implements AutoCloseable {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
             config.http.maxRequestSize = limits.maxRequestBytes();
-            config.jetty.modifyServer(server -> server.setStopTimeout(10_000));
+            config.jetty.modifyServer(server -> {
+                server.setStopTimeout(10_000);
+                server.setErrorHandler(new JsonErrorHandler());
+            });
+            // Cursors carry a position per scope; leave room for tokens with many scopes.
+            config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(64 * 1024));
             config.jetty.modifyServletContextHandler(handler -> handler.addFilter(
                     new FilterHolder(new EventStreamAcceptFilter()), "/v1/stream", EnumSet.of(DispatcherType.REQUEST)));
             config.routes.before("/v1/*", this::authenticate);
