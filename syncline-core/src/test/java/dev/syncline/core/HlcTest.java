@@ -1,0 +1,120 @@
+package dev.syncline.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.LongRange;
+import org.junit.jupiter.api.Test;
+
+class HlcTest {
+    /** A clock whose millis the test sets. */
+    static final class ManualClock extends Clock {
+        final AtomicLong millis = new AtomicLong();
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis.get());
+        }
+    }
+
+    @Test
+    void stringForm_roundTrips() {
+        Hlc h = new Hlc(1_764_072_000_123L, 42, "node-1");
+        assertThat(h.toString()).isEqualTo("1764072000123-002a-node-1");
+        assertThat(Hlc.parse(h.toString())).isEqualTo(h);
+    }
+
+    @Property
+    void stringOrder_equalsStampOrder(@ForAll @LongRange(max = 9_999_999_999_999L) long w1,
+            @ForAll @IntRange(max = 0xFFFF) int c1, @ForAll @LongRange(max = 9_999_999_999_999L) long w2,
+            @ForAll @IntRange(max = 0xFFFF) int c2, @ForAll boolean sameNode) {
+        Hlc a = new Hlc(w1, c1, "a");
+        Hlc b = new Hlc(w2, c2, sameNode ? "a" : "b");
+        assertThat(Integer.signum(a.toString().compareTo(b.toString()))).isEqualTo(Integer.signum(a.compareTo(b)));
+    }
+
+    @Test
+    void parse_rejectsMalformedStamps() {
+        for (String bad : new String[] {null, "", "123", "1764072000123-2a-n", "1764072000123-002a-", "x-y-z",
+                "1764072000123-002A-n", "1764072000123-002a-bad node"}) {
+            assertThatThrownBy(() -> Hlc.parse(bad)).as(String.valueOf(bad)).isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("HLC");
+            assertThat(Hlc.isValid(bad)).isFalse();
+        }
+    }
+
+    @Test
+    void constructor_namesTheBadComponent() {
+        assertThatThrownBy(() -> new Hlc(-1, 0, "n")).hasMessageContaining("wall");
+        assertThatThrownBy(() -> new Hlc(0, 70_000, "n")).hasMessageContaining("counter");
+        assertThatThrownBy(() -> new Hlc(0, 0, "a b")).hasMessageContaining("node");
+    }
+
+    @Test
+    void clock_isMonotonicWhenWallTimeStandsStillOrGoesBack() {
+        ManualClock wall = new ManualClock();
+        wall.millis.set(1000);
+        HlcClock clock = new HlcClock(wall, "n");
+        List<Hlc> stamps = new ArrayList<>();
+        stamps.add(clock.now());
+        stamps.add(clock.now());
+        wall.millis.set(500);
+        stamps.add(clock.now());
+        wall.millis.set(2000);
+        stamps.add(clock.now());
+        assertThat(stamps).isSorted().doesNotHaveDuplicates();
+        assertThat(stamps.get(3)).isEqualTo(new Hlc(2000, 0, "n"));
+        assertThat(stamps.get(2)).isEqualTo(new Hlc(1000, 2, "n"));
+    }
+
+    @Test
+    void clock_afterObservingARemoteStamp_issuesLaterStamps() {
+        ManualClock wall = new ManualClock();
+        wall.millis.set(1000);
+        HlcClock clock = new HlcClock(wall, "a");
+        Hlc remote = new Hlc(5000, 7, "b");
+        Hlc merged = clock.observe(remote);
+        assertThat(merged).isGreaterThan(remote);
+        assertThat(clock.now()).isGreaterThan(merged);
+    }
+
+    @Test
+    void clock_counterOverflow_borrowsTheNextMillisecond() {
+        ManualClock wall = new ManualClock();
+        wall.millis.set(1000);
+        HlcClock clock = new HlcClock(wall, "a");
+        Hlc last = null;
+        for (int i = 0; i <= 0xFFFF; i++) {
+            last = clock.now();
+        }
+        assertThat(last).isEqualTo(new Hlc(1000, 0xFFFF, "a"));
+        assertThat(clock.now()).isEqualTo(new Hlc(1001, 0, "a"));
+    }
+
+    @Test
+    void restoredClock_neverGoesBelowItsLastStamp() {
+        ManualClock wall = new ManualClock();
+        wall.millis.set(10);
+        Hlc last = new Hlc(9_000, 3, "a");
+        assertThat(new HlcClock(wall, "a", last).now()).isGreaterThan(last);
+    }
+}
