@@ -1,0 +1,123 @@
+package dev.syncline.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.algorithms.Algorithm;
+import com.auth0.jwt.interfaces.DecodedJWT;
+import dev.syncline.core.Json;
+import java.io.BufferedReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code syncline server} and {@code syncline token} as separate processes, per CLI.md. */
+class ServerAndTokenCommandTest {
+    private static final String SECRET = "cli-test-secret-cli-test-secret-0123";
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void token_printsAnHs256TokenWithTheClaims() throws Exception {
+        CliProcess.Result r = CliProcess.run(Map.of("SYNCLINE_JWT_SECRET", SECRET), "token", "--user", "alice",
+                "--scopes", "team-1,alice-private", "--ttl", "2h");
+        assertThat(r.exit()).as(r.err()).isZero();
+        DecodedJWT jwt = JWT.require(Algorithm.HMAC256(SECRET)).build().verify(r.out().trim());
+        assertThat(jwt.getSubject()).isEqualTo("alice");
+        assertThat(jwt.getClaim("scopes").asList(String.class)).containsExactly("team-1", "alice-private");
+        assertThat(jwt.getExpiresAtAsInstant()).isBetween(Instant.now().plusSeconds(7000), Instant.now().plusSeconds(7300));
+    }
+
+    @Test
+    void token_withoutSecret_failsWithOneLineAndExit1() throws Exception {
+        CliProcess.Result r = CliProcess.run(Map.of(), "token", "--user", "alice", "--scopes", "a");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err().strip()).contains("SYNCLINE_JWT_SECRET").doesNotContain("\n");
+    }
+
+    @Test
+    void token_withShortSecretOrBadScope_failsWithExit1() throws Exception {
+        assertThat(CliProcess.run(Map.of("SYNCLINE_JWT_SECRET", "short"), "token", "--user", "a", "--scopes", "a")
+                .exit()).isEqualTo(1);
+        CliProcess.Result bad = CliProcess.run(Map.of("SYNCLINE_JWT_SECRET", SECRET), "token", "--user", "a",
+                "--scopes", "Bad Scope");
+        assertThat(bad.exit()).isEqualTo(1);
+        assertThat(bad.err()).contains("scope");
+    }
+
+    @Test
+    void badUsage_exits64() throws Exception {
+        assertThat(CliProcess.run(Map.of(), "token", "--scopes", "a").exit()).isEqualTo(64);
+        assertThat(CliProcess.run(Map.of(), "no-such-command").exit()).isEqualTo(64);
+        assertThat(CliProcess.run(Map.of(), "token", "--user", "a", "--scopes", "a", "--ttl", "soon").exit())
+                .isEqualTo(64);
+        assertThat(CliProcess.run(Map.of(), "server", "--port", "not-a-port").exit()).isEqualTo(64);
+    }
+
+    @Test
+    void help_exits0() throws Exception {
+        CliProcess.Result r = CliProcess.run(Map.of(), "server", "--help");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("--port", "--data", "--postgres", "--dev");
+    }
+
+    @Test
+    void server_withoutSecret_refusesToStart() throws Exception {
+        CliProcess.Result r = CliProcess.run(Map.of(), "server", "--port", "0", "--data", dir.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("SYNCLINE_JWT_SECRET");
+    }
+
+    @Test
+    void server_onPortZero_printsItsPortServesAndExits0OnSigterm() throws Exception {
+        Process p = CliProcess.builder(Map.of("SYNCLINE_JWT_SECRET", SECRET), "server", "--port", "0", "--data",
+                dir.resolve("data").toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            BufferedReader out = CliProcess.stdout(p);
+            String line = CliProcess.awaitLine(p, out, "listening on port ");
+            int port = Integer.parseInt(line.substring("listening on port ".length()));
+            HttpResponse<String> health = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/v1/health")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(Files.exists(dir.resolve("data").resolve("syncline.db"))).isTrue();
+            p.destroy(); // SIGTERM
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).isZero();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void server_dev_printsAWorkingToken() throws Exception {
+        Process p = CliProcess.builder(Map.of(), "server", "--port", "0", "--dev", "--data",
+                dir.resolve("data").toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            BufferedReader out = CliProcess.stdout(p);
+            int port = Integer.parseInt(CliProcess.awaitLine(p, out, "listening on port ")
+                    .substring("listening on port ".length()));
+            String tokenLine = CliProcess.awaitLine(p, out, "dev token");
+            String token = tokenLine.substring(tokenLine.lastIndexOf(' ') + 1);
+            HttpResponse<String> pull = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/v1/pull")).header("Authorization", "Bearer " + token)
+                    .build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            assertThat(pull.statusCode()).isEqualTo(200);
+            assertThat(Json.parse(pull.body()).get("changes")).isEmpty();
+        } finally {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+}
