@@ -32,8 +32,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * is written.
  */
 class BadInputCorpusTest {
+    // One server for the corpus: no case may write, so the feed must stay empty throughout.
     @RegisterExtension
-    final ServerFixture fx = new ServerFixture();
+    static final ServerFixture fx = new ServerFixture();
 
     private static final String SCOPE = "team-1";
     private static final String OK_TOKEN = token("alice", SCOPE);

@@ -23,6 +23,7 @@ import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Map;
 import jakarta.servlet.DispatcherType;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -38,6 +39,8 @@ public final class HttpApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
     private static final String PRINCIPAL = "syncline.principal";
     private static final String JSON = "application/json";
+    private static final String COUNTED = "syncline.counted";
+    private static final long DRAIN_MILLIS = 10_000;
 
     /**
      * Limits of one request.
@@ -59,6 +62,8 @@ public final class HttpApi implements AutoCloseable {
     private final Timer pushTimer;
     private final Timer pullTimer;
     private final Map<Class<?>, Counter> opCounters;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean draining;
 
     /** Builds the routes; {@link #start} binds the port. */
     public HttpApi(SyncService service, Authenticator auth, Notifier notifier, Clock clock, Duration heartbeat,
@@ -89,6 +94,13 @@ public final class HttpApi implements AutoCloseable {
             config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(64 * 1024));
             config.jetty.modifyServletContextHandler(handler -> handler.addFilter(
                     new FilterHolder(new EventStreamAcceptFilter()), "/v1/stream", EnumSet.of(DispatcherType.REQUEST)));
+            config.http.prefer405over404 = true;
+            config.routes.before(this::admit);
+            config.routes.after(ctx -> {
+                if (ctx.attribute(COUNTED) != null) {
+                    inFlight.decrementAndGet();
+                }
+            });
             config.routes.before("/v1/*", this::authenticate);
             config.routes.post("/v1/push", this::push);
             config.routes.get("/v1/pull", this::pull);
@@ -128,6 +140,18 @@ public final class HttpApi implements AutoCloseable {
     /** @return the bound port */
     public int port() {
         return app.port();
+    }
+
+    /** Counts requests in flight (streams excepted) and turns new ones away while draining. */
+    private void admit(Context ctx) {
+        if (draining) {
+            ctx.header("Connection", "close");
+            throw new ApiException(503, "shutting_down", "the server is shutting down; retry on another instance");
+        }
+        if (!ctx.path().equals("/v1/stream")) {
+            inFlight.incrementAndGet();
+            ctx.attribute(COUNTED, Boolean.TRUE);
+        }
     }
 
     private void authenticate(Context ctx) {
@@ -230,9 +254,25 @@ public final class HttpApi implements AutoCloseable {
         ctx.status(status).contentType(JSON).result(Json.writeBytes(body));
     }
 
-    /** Stops accepting requests, lets in-flight ones finish, closes open streams. */
+    /**
+     * Drains: new requests get 503, requests in flight get up to 10 s to finish; then closes open
+     * streams and stops the HTTP server.
+     */
     @Override
     public void close() {
+        draining = true;
+        long deadline = System.nanoTime() + DRAIN_MILLIS * 1_000_000;
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (inFlight.get() > 0) {
+            log.warn("stopping with {} requests still in flight after {} ms", inFlight.get(), DRAIN_MILLIS);
+        }
         hub.close();
         app.stop();
     }
