@@ -22,7 +22,7 @@ CREATE TABLE documents (
     updated_by TEXT    NOT NULL,
     seq        INTEGER NOT NULL,
     PRIMARY KEY (scope, type, id)
-);
+) WITHOUT ROWID;
 CREATE UNIQUE INDEX documents_feed ON documents (scope, seq);
 
 -- Applied opIds, kept for idempotent replays until retention cleanup.
@@ -34,5 +34,5 @@ CREATE TABLE applied_ops (
     version    INTEGER NOT NULL,
     seq        INTEGER NOT NULL,
     applied_at INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX applied_ops_age ON applied_ops (applied_at);

@@ -3,7 +3,6 @@ package dev.syncline.server.internal.http;
 import dev.syncline.core.InvalidInputException;
 import dev.syncline.core.Json;
 import dev.syncline.core.protocol.ErrorBody;
-import dev.syncline.core.protocol.PullPage;
 import dev.syncline.core.protocol.PushRequest;
 import dev.syncline.core.protocol.PushResponse;
 import dev.syncline.core.protocol.PushResult;
@@ -228,7 +227,7 @@ public final class HttpApi implements AutoCloseable {
         if (cursor != null && cursor.isEmpty()) {
             cursor = null;
         }
-        PullPage page = service.pull(ctx.attribute(PRINCIPAL), cursor, limit);
+        SyncService.FeedResponse page = service.pull(ctx.attribute(PRINCIPAL), cursor, limit);
         json(ctx, 200, page);
         sample.stop(pullTimer);
     }

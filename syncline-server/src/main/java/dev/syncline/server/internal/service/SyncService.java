@@ -4,11 +4,11 @@ import dev.syncline.core.HlcClock;
 import dev.syncline.core.Json;
 import dev.syncline.core.Names;
 import dev.syncline.core.protocol.OpKind;
-import dev.syncline.core.protocol.PullPage;
 import dev.syncline.core.protocol.PushOp;
 import dev.syncline.core.protocol.PushRequest;
 import dev.syncline.core.protocol.PushResponse;
 import dev.syncline.core.protocol.PushResult;
+import dev.syncline.server.internal.store.FeedEntry;
 import dev.syncline.server.internal.store.Store;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -134,7 +134,7 @@ public final class SyncService {
      * @param limit 1 to 1000
      * @throws dev.syncline.core.InvalidInputException with {@code bad_cursor} for a malformed or foreign cursor
      */
-    public PullPage pull(Principal caller, String cursor, int limit) {
+    public FeedResponse pull(Principal caller, String cursor, int limit) {
         Map<String, Long> given = cursor == null ? Map.of() : cursors.decode(cursor);
         Map<String, Long> positions = new LinkedHashMap<>();
         // Only scopes the token holds; a scope granted since the cursor was made starts at 0.
@@ -142,7 +142,18 @@ public final class SyncService {
             positions.put(scope, given.getOrDefault(scope, 0L));
         }
         Store.FeedPage page = store.read(positions, limit);
-        return new PullPage(page.changes(), cursors.encode(page.positions()), page.hasMore());
+        return new FeedResponse(page.changes(), cursors.encode(page.positions()), page.hasMore());
+    }
+
+    /**
+     * A pull page with the documents' JSON written as stored; serialises exactly like
+     * {@link dev.syncline.core.protocol.PullPage}.
+     *
+     * @param changes the changes
+     * @param cursor the next cursor
+     * @param hasMore whether more wait
+     */
+    public record FeedResponse(List<FeedEntry> changes, String cursor, boolean hasMore) {
     }
 
     /** @return true when the store answers */

@@ -292,7 +292,7 @@ abstract class SqlStore implements Store {
             try {
                 Map<String, Long> heads = readHeads(c, positions.keySet());
                 Map<String, Long> next = new LinkedHashMap<>(positions);
-                List<Change> changes = new ArrayList<>(Math.min(limit, 1024));
+                List<FeedEntry> changes = new ArrayList<>(Math.min(limit, 1024));
                 boolean hasMore = false;
                 try (PreparedStatement feed = c.prepareStatement("SELECT " + DOC_COLUMNS
                         + " FROM documents WHERE scope = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?")) {
@@ -315,7 +315,9 @@ abstract class SqlStore implements Store {
                         int got = 0;
                         try (ResultSet rs = feed.executeQuery()) {
                             while (rs.next()) {
-                                Change ch = readChange(rs);
+                                FeedEntry ch = new FeedEntry(rs.getString(1), rs.getString(2), rs.getString(3),
+                                        rs.getLong(4), rs.getBoolean(5), rs.getString(6), rs.getString(7),
+                                        rs.getString(8), rs.getLong(9));
                                 changes.add(ch);
                                 reached = ch.seq();
                                 got++;

@@ -61,6 +61,8 @@ public final class SqliteStore extends SqlStore {
         cfg.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
         cfg.setBusyTimeout(30_000);
         cfg.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        // A page cache large enough that random opId and document keys rarely miss it (64 MiB).
+        cfg.setCacheSize(-64 * 1024);
         Connection writer = null;
         HikariDataSource readers = null;
         try {
@@ -72,6 +74,7 @@ public final class SqliteStore extends SqlStore {
             SQLiteConfig readCfg = new SQLiteConfig();
             readCfg.setBusyTimeout(30_000);
             readCfg.setTransactionMode(SQLiteConfig.TransactionMode.DEFERRED);
+            readCfg.setCacheSize(-16 * 1024);
             HikariConfig hc = new HikariConfig();
             hc.setJdbcUrl(url);
             hc.setDataSourceProperties(readCfg.toProperties());

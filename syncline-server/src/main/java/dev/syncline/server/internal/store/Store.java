@@ -79,6 +79,6 @@ public interface Store extends AutoCloseable {
      * @param positions the new position of every scope asked about
      * @param hasMore true when some scope has changes past its new position
      */
-    record FeedPage(List<Change> changes, Map<String, Long> positions, boolean hasMore) {
+    record FeedPage(List<FeedEntry> changes, Map<String, Long> positions, boolean hasMore) {
     }
 }

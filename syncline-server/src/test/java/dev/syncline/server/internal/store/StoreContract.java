@@ -212,9 +212,9 @@ public abstract class StoreContract {
         apply(upsert("s1", "b", 0, "{\"v\":1}"));
         apply(upsert("s1", "a", 1, "{\"v\":2}"));
         Store.FeedPage page = readAll("s1");
-        assertThat(page.changes()).extracting(Change::id).containsExactly("b", "a");
-        assertThat(page.changes().get(1).data()).isEqualTo(data("{\"v\":2}"));
-        assertThat(page.changes()).extracting(Change::seq).containsExactly(2L, 3L);
+        assertThat(page.changes()).extracting(FeedEntry::id).containsExactly("b", "a");
+        assertThat(page.changes().get(1).toChange().data()).isEqualTo(data("{\"v\":2}"));
+        assertThat(page.changes()).extracting(FeedEntry::seq).containsExactly(2L, 3L);
         assertThat(page.hasMore()).isFalse();
         assertThat(page.positions()).containsEntry("s1", 3L);
     }
@@ -244,7 +244,7 @@ public abstract class StoreContract {
         apply(upsert("s1", "a", 0, "{}"));
         apply(upsert("s2", "b", 0, "{}"));
         Store.FeedPage p = readAll("s2");
-        assertThat(p.changes()).extracting(Change::scope).containsOnly("s2");
+        assertThat(p.changes()).extracting(FeedEntry::scope).containsOnly("s2");
         assertThat(p.positions()).containsOnlyKeys("s2");
     }
 
@@ -261,7 +261,7 @@ public abstract class StoreContract {
         assertThat(p.changes()).hasSize(2);
         assertThat(p.hasMore()).isTrue();
         Store.FeedPage rest = store.read(new LinkedHashMap<>(p.positions()), 10);
-        assertThat(rest.changes()).extracting(Change::id).containsExactly("c");
+        assertThat(rest.changes()).extracting(FeedEntry::id).containsExactly("c");
         assertThat(rest.hasMore()).isFalse();
         assertThat(rest.positions()).containsEntry("s1", 1L).containsEntry("s2", 2L).containsEntry("empty", 0L);
     }
@@ -270,7 +270,7 @@ public abstract class StoreContract {
     void read_tombstonesComeWithNullData() {
         apply(upsert("s1", "a", 0, "{}"));
         apply(delete("s1", "a", 1));
-        Change c = readAll("s1").changes().get(0);
+        FeedEntry c = readAll("s1").changes().get(0);
         assertThat(c.deleted()).isTrue();
         assertThat(c.data()).isNull();
     }
@@ -342,7 +342,7 @@ public abstract class StoreContract {
             while (true) {
                 boolean finished = done.get();
                 Store.FeedPage p = store.read(pos, 17);
-                for (Change c : p.changes()) {
+                for (FeedEntry c : p.changes()) {
                     seen.merge(c.id(), c.version(), Math::max);
                 }
                 pos = new LinkedHashMap<>(p.positions());
