@@ -1,0 +1,62 @@
+package dev.syncline.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.syncline.server.SyncServer;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FaultyProxyTest {
+    @TempDir
+    Path dir;
+
+    private static HttpResponse<String> health(String base, Duration timeout) throws Exception {
+        HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        return c.send(HttpRequest.newBuilder(URI.create(base + "/v1/health")).timeout(timeout).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void proxy_passesRefusesAndBlackholesOnCommand() throws Exception {
+        byte[] secret = "proxy-test-secret-proxy-test-secret!".getBytes(StandardCharsets.UTF_8);
+        try (SyncServer server = SyncServer.builder().port(0).dataDir(dir).jwtSecret(secret).start();
+             FaultyProxy proxy = new FaultyProxy(server.port())) {
+            assertThat(health(proxy.url(), Duration.ofSeconds(5)).statusCode()).isEqualTo(200);
+
+            proxy.mode(FaultyProxy.Mode.REFUSE);
+            assertThatThrownBy(() -> health(proxy.url(), Duration.ofSeconds(5))).isInstanceOf(IOException.class);
+
+            proxy.mode(FaultyProxy.Mode.BLACKHOLE);
+            assertThatThrownBy(() -> health(proxy.url(), Duration.ofMillis(300)))
+                    .isInstanceOf(HttpTimeoutException.class);
+
+            proxy.mode(FaultyProxy.Mode.PASS);
+            proxy.delay(Duration.ofMillis(200));
+            long t0 = System.nanoTime();
+            assertThat(health(proxy.url(), Duration.ofSeconds(5)).statusCode()).isEqualTo(200);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+        }
+    }
+
+    @Test
+    void manualClock_movesOnlyWhenTold() {
+        ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
+        assertThat(clock.instant()).isEqualTo(Instant.parse("2026-01-01T00:00:00Z"));
+        clock.advance(Duration.ofMinutes(5));
+        assertThat(clock.millis()).isEqualTo(Instant.parse("2026-01-01T00:05:00Z").toEpochMilli());
+        clock.set(Instant.parse("2025-12-31T23:00:00Z"));
+        assertThat(clock.withZone(java.time.ZoneId.of("Europe/Paris")).instant()).isEqualTo(clock.instant());
+        assertThatThrownBy(() -> clock.advance(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class);
+    }
+}
