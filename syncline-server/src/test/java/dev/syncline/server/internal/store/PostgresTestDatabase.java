@@ -69,6 +69,16 @@ public final class PostgresTestDatabase implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes the database refuse (or accept again) new connections, as if it were down for this
+     * test's servers only; existing connections are not touched (see {@link #terminateConnections}).
+     */
+    public void refuseConnections(boolean refuse) throws SQLException {
+        try (Connection c = DriverManager.getConnection(adminUrl); Statement s = c.createStatement()) {
+            s.execute("ALTER DATABASE " + name + " ALLOW_CONNECTIONS " + !refuse);
+        }
+    }
+
     /** Drops the database, forcing off whatever is still connected. */
     @Override
     public void close() throws SQLException {
