@@ -9,6 +9,7 @@ import dev.syncline.server.internal.store.PgNotifier;
 import dev.syncline.server.internal.store.PostgresStore;
 import dev.syncline.server.internal.store.SqliteStore;
 import dev.syncline.server.internal.store.Store;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -64,6 +65,13 @@ public final class SyncServer implements AutoCloseable {
         new JvmGcMetrics().bindTo(metrics);
         new JvmThreadMetrics().bindTo(metrics);
         new ProcessorMetrics().bindTo(metrics);
+        if (store instanceof PostgresStore pg) {
+            pg.bindMetrics(metrics);
+        }
+        if (notifier instanceof PgNotifier pgn) {
+            Gauge.builder("syncline.notifier.listening", pgn, n -> n.isListening() ? 1 : 0)
+                    .description("1 while this instance listens for other instances' commits").register(metrics);
+        }
         SyncService service = new SyncService(store, notifier, b.clock, b.maxDocumentBytes);
         this.http = new HttpApi(service, new Authenticator(b.jwtSecret, b.clock), notifier, b.clock, b.heartbeat,
                 new HttpApi.Limits(b.maxOpsPerPush, b.maxRequestBytes, 1000), metrics);

@@ -74,6 +74,11 @@ final class ApiClient {
         return send(HttpRequest.newBuilder(URI.create(base + "/v1/health")).timeout(Duration.ofSeconds(30)).GET().build());
     }
 
+    String metrics() throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).timeout(Duration.ofSeconds(30)).GET()
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     private static Reply send(HttpRequest req) throws IOException, InterruptedException {
         HttpResponse<byte[]> r = HTTP.send(req, HttpResponse.BodyHandlers.ofByteArray());
         JsonNode body = null;

@@ -299,6 +299,17 @@ class ScaleOutTest {
     }
 
     @Test
+    void metrics_reportConnectionPoolAndListeningNotifier() throws Exception {
+        ApiClient api = startInstances(1).get(0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> api.metrics().contains("syncline_notifier_listening 1.0"));
+        assertThat(api.push(List.of(Op.upsert(SCOPE, "doc", 0, "{}"))).status()).isEqualTo(200);
+        String m = api.metrics();
+        assertThat(m).contains("hikaricp_connections_active{pool=\"syncline-pg\"}");
+        assertThat(m).contains("hikaricp_connections_timeout_total{pool=\"syncline-pg\"}");
+        assertThat(m).contains("syncline_push_ops_total{status=\"applied\"} 1.0");
+    }
+
+    @Test
     void databaseUnreachable_healthAndPushAnswer503_thenRecoverWithoutRestart() throws Exception {
         List<ApiClient> api = startInstances(2);
         assertThat(api.get(0).health().status()).isEqualTo(200);

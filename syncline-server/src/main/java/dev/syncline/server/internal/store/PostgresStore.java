@@ -2,6 +2,7 @@ package dev.syncline.server.internal.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import dev.syncline.core.protocol.Change;
 import dev.syncline.core.protocol.PushOp;
 import java.sql.Connection;
@@ -19,6 +20,7 @@ import java.util.Set;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -155,6 +157,14 @@ public final class PostgresStore extends SqlStore {
             t = t.getCause();
         }
         return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t.getMessage() + ")";
+    }
+
+    /**
+     * Publishes the pool's metrics ({@code hikaricp_connections_active}, {@code _pending},
+     * {@code _timeout_total}, acquire times, ...) to {@code registry}. Call at most once.
+     */
+    public void bindMetrics(MeterRegistry registry) {
+        pool.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
     }
 
     /** @return the pool, for the notifier's sends (package-private: only SQL lives in this package) */
