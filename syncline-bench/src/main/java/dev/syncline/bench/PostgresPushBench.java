@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Push load generator against PostgreSQL: starts N in-process servers over one fresh database and
  * has C concurrent clients push batches of small new documents over HTTP, each client in a scope
- * of its own, spread round-robin over the servers. Prints ops/s and push latency (p50/p99) per
+ * of its own ({@code --scopes own}, the default) or all in one ({@code --scopes shared}, which
+ * shows the per-scope write lock), spread round-robin over the servers. Prints ops/s and push latency (p50/p99) per
  * configuration as a Markdown table row.
  *
  * <pre>
@@ -64,6 +65,7 @@ public final class PostgresPushBench {
         int warmup = 5;
         int seconds = 15;
         int poolSize = 8;
+        boolean sharedScope = false;
         for (int i = 0; i < args.length; i += 2) {
             String v = args[i + 1];
             switch (args[i]) {
@@ -74,16 +76,22 @@ public final class PostgresPushBench {
                 case "--warmup" -> warmup = Integer.parseInt(v);
                 case "--seconds" -> seconds = Integer.parseInt(v);
                 case "--pool-size" -> poolSize = Integer.parseInt(v);
+                case "--scopes" -> sharedScope = switch (v) {
+                    case "own" -> false;
+                    case "shared" -> true;
+                    default -> throw new IllegalArgumentException("--scopes is own or shared, got " + v);
+                };
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        System.out.printf(Locale.ROOT, "# batch %d ops, warmup %d s, measured %d s, pool %d per instance, %d CPUs%n",
-                batch, warmup, seconds, poolSize, Runtime.getRuntime().availableProcessors());
+        System.out.printf(Locale.ROOT, "# batch %d ops, warmup %d s, measured %d s, pool %d per instance, %s, %d CPUs%n",
+                batch, warmup, seconds, poolSize, sharedScope ? "all clients in one scope" : "a scope per client",
+                Runtime.getRuntime().availableProcessors());
         System.out.println("| instances | clients | ops/s | p50 push ms | p99 push ms | errors |");
         System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: |");
         for (int n : instances) {
             for (int c : clients) {
-                Result r = run(adminUrl, n, c, batch, warmup, seconds, poolSize);
+                Result r = run(adminUrl, n, c, batch, warmup, seconds, poolSize, sharedScope);
                 System.out.printf(Locale.ROOT, "| %d | %d | %,.0f | %.1f | %.1f | %d |%n", r.instances(), r.clients(),
                         r.opsPerSecond(), r.p50Ms(), r.p99Ms(), r.errors());
             }
@@ -95,7 +103,7 @@ public final class PostgresPushBench {
     }
 
     private static Result run(String adminUrl, int instances, int clients, int batch, int warmup, int seconds,
-            int poolSize) throws Exception {
+            int poolSize, boolean sharedScope) throws Exception {
         String db = "syncline_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         admin(adminUrl, "CREATE DATABASE " + db);
         List<SyncServer> servers = new ArrayList<>();
@@ -110,9 +118,10 @@ public final class PostgresPushBench {
             long endAt = startAt + TimeUnit.SECONDS.toNanos(seconds);
             List<Future<long[]>> fs = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
-                String scope = "bench-" + c;
+                String scope = sharedScope ? "bench" : "bench-" + c;
+                String idPrefix = "c" + c + "-";
                 String base = servers.get(c % instances).url();
-                fs.add(pool.submit(() -> pushLoop(base, scope, batch, startAt, endAt)));
+                fs.add(pool.submit(() -> pushLoop(base, scope, idPrefix, batch, startAt, endAt)));
             }
             List<Long> latencies = new ArrayList<>();
             long errors = 0;
@@ -136,7 +145,8 @@ public final class PostgresPushBench {
     }
 
     /** @return errors first, then the latency in nanoseconds of every push completed in the window */
-    private static long[] pushLoop(String base, String scope, int batch, long startAt, long endAt) throws Exception {
+    private static long[] pushLoop(String base, String scope, String idPrefix, int batch, long startAt, long endAt)
+            throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         String token = Tokens.mint(SECRET, "bench", List.of(scope), Duration.ofHours(1), Clock.systemUTC());
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base + "/v1/push"))
@@ -156,7 +166,7 @@ public final class PostgresPushBench {
                 }
                 long d = docs++;
                 sb.append("{\"opId\":\"").append(UUID.randomUUID()).append("\",\"scope\":\"").append(scope)
-                        .append("\",\"type\":\"task\",\"id\":\"t-").append(d)
+                        .append("\",\"type\":\"task\",\"id\":\"").append(idPrefix).append(d)
                         .append("\",\"kind\":\"upsert\",\"baseVersion\":0,\"data\":{\"title\":\"task ").append(d)
                         .append("\",\"done\":false,\"points\":").append(d % 13).append("}}");
             }

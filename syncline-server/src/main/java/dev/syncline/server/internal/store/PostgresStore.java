@@ -152,11 +152,14 @@ public final class PostgresStore extends SqlStore {
     }
 
     private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
+        // Flyway wraps the driver's message in a banner; the innermost SQLException says what is wrong.
+        String best = e.getMessage();
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof SQLException) {
+                best = t.getMessage();
+            }
         }
-        return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t.getMessage() + ")";
+        return String.valueOf(best);
     }
 
     /**
