@@ -299,6 +299,39 @@ class ScaleOutTest {
     }
 
     @Test
+    void instancesStartingAtOnceOnAnEmptyDatabase_migrateOnceAndShareOneIdentity() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        List<Future<SyncServer>> starting = new ArrayList<>();
+        CountDownLatch go = new CountDownLatch(1);
+        for (int i = 0; i < 3; i++) {
+            starting.add(pool.submit(() -> {
+                go.await();
+                return SyncServer.builder().port(0).postgres(db.url()).postgresPoolSize(2).jwtSecret(SECRET).start();
+            }));
+        }
+        go.countDown();
+        List<ApiClient> api = new ArrayList<>();
+        for (Future<SyncServer> f : starting) {
+            SyncServer s = f.get(60, TimeUnit.SECONDS);
+            servers.add(s);
+            api.add(new ApiClient(s.url(), token));
+        }
+        pool.shutdown();
+        assertThat(api.get(0).push(List.of(Op.upsert(SCOPE, "a", 0, "{}"), Op.upsert(SCOPE, "b", 0, "{}"),
+                Op.upsert(SCOPE, "c", 0, "{}"))).status()).isEqualTo(200);
+        // A cursor made by one instance is accepted by every other one and continues where it stopped.
+        List<String> ids = new ArrayList<>();
+        String cursor = null;
+        for (int i = 0; i < 3; i++) {
+            Reply r = api.get(i).pull(cursor, 1);
+            assertThat(r.status()).as("pull on instance %d", i).isEqualTo(200);
+            r.body().get("changes").forEach(ch -> ids.add(ch.get("id").asText()));
+            cursor = r.body().get("cursor").asText();
+        }
+        assertThat(ids).containsExactly("a", "b", "c");
+    }
+
+    @Test
     void metrics_reportConnectionPoolAndListeningNotifier() throws Exception {
         ApiClient api = startInstances(1).get(0);
         await().atMost(Duration.ofSeconds(10)).until(() -> api.metrics().contains("syncline_notifier_listening 1.0"));
