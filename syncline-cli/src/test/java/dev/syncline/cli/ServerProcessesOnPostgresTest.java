@@ -7,6 +7,7 @@ import dev.syncline.core.Json;
 import dev.syncline.server.Tokens;
 import java.io.BufferedReader;
 import java.io.File;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -109,7 +110,7 @@ class ServerProcessesOnPostgresTest {
                         port.add(line.substring("listening on port ".length()).trim());
                     }
                 }
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 // process ended
             }
         }, "server-output");

@@ -7,10 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.syncline.server.ApiClient.Op;
 import dev.syncline.server.ApiClient.Reply;
 import dev.syncline.server.internal.store.PostgresTestDatabase;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -71,7 +74,7 @@ class ScaleOutTest {
             Reply r;
             try {
                 r = c.push(ops);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 statuses.add(-1);
                 Thread.sleep(100);
                 continue;
@@ -225,7 +228,7 @@ class ScaleOutTest {
         List<ApiClient> api = startInstances(2);
         int writers = 4;
         Map<String, Long> acknowledged = new ConcurrentHashMap<>();
-        List<Integer> statuses = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Integer> statuses = Collections.synchronizedList(new ArrayList<>());
         AtomicBoolean stop = new AtomicBoolean();
         ExecutorService pool = Executors.newFixedThreadPool(writers);
         List<Future<?>> fs = new ArrayList<>();
@@ -263,7 +266,7 @@ class ScaleOutTest {
         assertThat(statuses).as("push statuses").allMatch(s -> s == 200 || s == 503);
 
         // Every acknowledged write is in the feed, read through the other instance.
-        Map<String, Long> inFeed = new java.util.HashMap<>();
+        Map<String, Long> inFeed = new HashMap<>();
         String cursor = null;
         while (true) {
             Reply r = api.get(1).pull(cursor, 1000);

@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -137,7 +138,7 @@ public final class PgNotifier implements Notifier {
                 continue;
             }
             List<String> payloads = new ArrayList<>();
-            Map<String, Long> taken = new java.util.HashMap<>();
+            Map<String, Long> taken = new HashMap<>();
             for (String scope : List.copyOf(unsent.keySet())) {
                 Long seq = unsent.remove(scope);
                 if (seq != null) {
