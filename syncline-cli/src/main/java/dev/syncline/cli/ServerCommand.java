@@ -25,7 +25,8 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Interface to bind. Default: ${DEFAULT-VALUE}.")
     String host;
 
-    @Option(names = "--data", description = "Directory of the embedded store. Default: ./syncline-data (unless --postgres).")
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "Directory of the embedded store (not with --postgres). Default: syncline-data.")
     Path data;
 
     @Option(names = "--postgres", paramLabel = "JDBC_URL",
