@@ -187,10 +187,23 @@ public final class PostgresStore extends SqlStore {
             if (commit) {
                 c.commit();
             } else {
-                c.rollback();
+                rollbackQuietly(c);
             }
         } finally {
             c.close();
+        }
+    }
+
+    /**
+     * Rolls back after a failure without hiding it: when the connection is already broken the
+     * rollback fails too, and its "connection is closed" would replace the error that says why.
+     * PostgreSQL discards the transaction of a dead connection, and the pool drops the connection.
+     */
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            log.debug("rollback failed (connection broken?): {}", e.getMessage());
         }
     }
 
@@ -210,7 +223,7 @@ public final class PostgresStore extends SqlStore {
     @Override
     protected void endRead(Connection c) throws SQLException {
         try {
-            c.rollback();
+            rollbackQuietly(c);
         } finally {
             c.close();
         }
