@@ -346,7 +346,7 @@ class ScaleOutTest {
     }
 
     @Test
-    void databaseUnreachable_healthAndPushAnswer503_thenRecoverWithoutRestart() throws Exception {
+    void databaseUnreachable_healthPushAndPullAnswer503_thenRecoverWithoutRestart() throws Exception {
         List<ApiClient> api = startInstances(2);
         assertThat(api.get(0).health().status()).isEqualTo(200);
         db.refuseConnections(true);
@@ -361,6 +361,9 @@ class ScaleOutTest {
             assertThat(push.status()).isEqualTo(503);
             assertThat(push.retryAfter()).isNotNull();
             assertThat(push.body().get("error").get("code").asText()).isEqualTo("unavailable");
+            Reply pull = api.get(1).pull(null, 10);
+            assertThat(pull.status()).isEqualTo(503);
+            assertThat(pull.retryAfter()).isNotNull();
         } finally {
             db.refuseConnections(false);
         }
