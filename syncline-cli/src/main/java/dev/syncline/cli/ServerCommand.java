@@ -25,19 +25,29 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Interface to bind. Default: ${DEFAULT-VALUE}.")
     String host;
 
-    @Option(names = "--data", defaultValue = "./syncline-data", description = "Directory of the embedded store. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "Directory of the embedded store (not with --postgres). Default: syncline-data.")
     Path data;
 
-    @Option(names = "--postgres", paramLabel = "JDBC_URL", description = "Use PostgreSQL at this JDBC URL instead of the embedded store.")
+    @Option(names = "--postgres", paramLabel = "JDBC_URL",
+            description = "Use PostgreSQL at this JDBC URL instead of the embedded store, e.g."
+                    + " jdbc:postgresql://127.0.0.1:5432/syncline?user=syncline&password=...")
     String postgres;
+
+    @Option(names = "--pool-size", paramLabel = "N",
+            description = "Most PostgreSQL connections in the pool (with --postgres). Default: 10.")
+    Integer poolSize;
 
     @Option(names = "--dev", description = "Make up a JWT secret and print a ready token (for trying things out).")
     boolean dev;
 
     @Override
     public Integer call() throws InterruptedException {
-        if (postgres != null) {
-            throw new IllegalStateException("--postgres is not available in this build yet; use --data");
+        if (postgres != null && data != null) {
+            throw new IllegalStateException("--data and --postgres are mutually exclusive: choose one store");
+        }
+        if (poolSize != null && postgres == null) {
+            throw new IllegalStateException("--pool-size applies to --postgres only");
         }
         byte[] secret;
         String env = System.getenv("SYNCLINE_JWT_SECRET");
@@ -50,7 +60,16 @@ final class ServerCommand implements Callable<Integer> {
         } else {
             throw new IllegalStateException("SYNCLINE_JWT_SECRET is not set (at least 32 bytes); or run with --dev");
         }
-        SyncServer server = SyncServer.builder().host(host).port(port).dataDir(data).jwtSecret(secret).start();
+        SyncServer.Builder builder = SyncServer.builder().host(host).port(port).jwtSecret(secret);
+        if (postgres != null) {
+            builder.postgres(postgres);
+            if (poolSize != null) {
+                builder.postgresPoolSize(poolSize);
+            }
+        } else {
+            builder.dataDir(data != null ? data : Path.of("./syncline-data"));
+        }
+        SyncServer server = builder.start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable stop = () -> {
             server.close();

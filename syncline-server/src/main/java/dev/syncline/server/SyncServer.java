@@ -5,8 +5,11 @@ import dev.syncline.server.internal.http.HttpApi;
 import dev.syncline.server.internal.service.LocalNotifier;
 import dev.syncline.server.internal.service.Notifier;
 import dev.syncline.server.internal.service.SyncService;
+import dev.syncline.server.internal.store.PgNotifier;
+import dev.syncline.server.internal.store.PostgresStore;
 import dev.syncline.server.internal.store.SqliteStore;
 import dev.syncline.server.internal.store.Store;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -37,6 +40,10 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>For PostgreSQL, set {@code .postgres("jdbc:postgresql://db:5432/syncline?user=syncline")} instead of
+ * {@code dataDir}; any number of servers may then run over the same database and act as one (pokes
+ * travel between them by {@code LISTEN/NOTIFY}).
+ *
  * Thread-safe.
  */
 public final class SyncServer implements AutoCloseable {
@@ -49,15 +56,22 @@ public final class SyncServer implements AutoCloseable {
     private final String host;
     private boolean closed;
 
-    private SyncServer(Builder b, Store store) {
+    private SyncServer(Builder b, Store store, Notifier notifier) {
         this.store = store;
         this.host = b.host;
-        this.notifier = new LocalNotifier();
+        this.notifier = notifier;
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmGcMetrics().bindTo(metrics);
         new JvmThreadMetrics().bindTo(metrics);
         new ProcessorMetrics().bindTo(metrics);
+        if (store instanceof PostgresStore pg) {
+            pg.bindMetrics(metrics);
+        }
+        if (notifier instanceof PgNotifier pgn) {
+            Gauge.builder("syncline.notifier.listening", pgn, n -> n.isListening() ? 1 : 0)
+                    .description("1 while this instance listens for other instances' commits").register(metrics);
+        }
         SyncService service = new SyncService(store, notifier, b.clock, b.maxDocumentBytes);
         this.http = new HttpApi(service, new Authenticator(b.jwtSecret, b.clock), notifier, b.clock, b.heartbeat,
                 new HttpApi.Limits(b.maxOpsPerPush, b.maxRequestBytes, 1000), metrics);
@@ -115,6 +129,8 @@ public final class SyncServer implements AutoCloseable {
         private String host = "127.0.0.1";
         private int port = 8080;
         private Path dataDir;
+        private String postgresUrl;
+        private int postgresPoolSize = PostgresStore.DEFAULT_POOL_SIZE;
         private byte[] jwtSecret;
         private int maxOpsPerPush = 500;
         private long maxRequestBytes = 4L * 1024 * 1024;
@@ -141,9 +157,34 @@ public final class SyncServer implements AutoCloseable {
             return this;
         }
 
-        /** Directory of the embedded SQLite store (created if absent). */
+        /** Directory of the embedded SQLite store (created if absent). Set either this or {@link #postgres}. */
         public Builder dataDir(Path dir) {
             this.dataDir = Objects.requireNonNull(dir, "dataDir");
+            return this;
+        }
+
+        /**
+         * Use PostgreSQL at this JDBC URL instead of the embedded store (migrating its schema on
+         * start). Set either this or {@link #dataDir}.
+         *
+         * @param jdbcUrl such as {@code jdbc:postgresql://127.0.0.1:5432/syncline?user=syncline}
+         * @throws IllegalArgumentException when it is not a {@code jdbc:postgresql:} URL
+         */
+        public Builder postgres(String jdbcUrl) {
+            PostgresStore.requirePostgresUrl(jdbcUrl);
+            this.postgresUrl = jdbcUrl;
+            return this;
+        }
+
+        /**
+         * Most PostgreSQL connections this server holds in its pool (the listening connection for
+         * notifications comes on top); default 10. Only with {@link #postgres}.
+         */
+        public Builder postgresPoolSize(int n) {
+            if (n < 2) {
+                throw new IllegalArgumentException("postgresPoolSize must be at least 2, got " + n);
+            }
+            this.postgresPoolSize = n;
             return this;
         }
 
@@ -208,26 +249,44 @@ public final class SyncServer implements AutoCloseable {
         /**
          * Opens the store, binds the port and starts serving.
          *
-         * @throws IllegalStateException when a required setting is missing
+         * @throws IllegalStateException when a required setting is missing, or both {@code dataDir}
+         *     and {@code postgres} are set
+         * @throws dev.syncline.server.internal.store.StoreUnavailableException when the database
+         *     cannot be opened
          */
         public SyncServer start() {
             if (jwtSecret == null) {
                 throw new IllegalStateException("jwtSecret is required");
             }
-            if (dataDir == null) {
-                throw new IllegalStateException("dataDir is required");
+            if (dataDir != null && postgresUrl != null) {
+                throw new IllegalStateException("dataDir and postgres are mutually exclusive: set dataDir for the"
+                        + " embedded store or postgres for PostgreSQL, not both");
             }
-            Store store = SqliteStore.open(dataDir);
+            if (dataDir == null && postgresUrl == null) {
+                throw new IllegalStateException("a store is required: set dataDir (embedded) or postgres (JDBC URL)");
+            }
+            Store store;
+            Notifier notifier;
+            if (postgresUrl != null) {
+                PostgresStore pg = PostgresStore.open(postgresUrl, postgresPoolSize);
+                store = pg;
+                notifier = PgNotifier.start(postgresUrl, pg);
+            } else {
+                store = SqliteStore.open(dataDir);
+                notifier = new LocalNotifier();
+            }
             SyncServer server = null;
             try {
-                server = new SyncServer(this, store);
+                server = new SyncServer(this, store, notifier);
                 server.http.start(host, port);
-                log.info("listening on {}:{} (embedded store in {})", host, server.port(), dataDir);
+                log.info("listening on {}:{} ({})", host, server.port(),
+                        postgresUrl != null ? "PostgreSQL store" : "embedded store in " + dataDir);
                 return server;
             } catch (RuntimeException e) {
                 if (server != null) {
                     server.close();
                 } else {
+                    notifier.close();
                     store.close();
                 }
                 throw e;

@@ -34,7 +34,7 @@ import java.util.UUID;
  * commit, so writers of one scope are serialised and take feed numbers in commit order.
  */
 abstract class SqlStore implements Store {
-    private static final String DOC_COLUMNS = "scope, type, id, version, deleted, data, hlc, updated_by, seq";
+    static final String DOC_COLUMNS = "scope, type, id, version, deleted, data, hlc, updated_by, seq";
 
     private volatile String storeId;
     private volatile byte[] cursorKey;
@@ -56,6 +56,42 @@ abstract class SqlStore implements Store {
 
     /** @return true when {@code e} means "try the whole transaction again" (serialization, unique race) */
     protected abstract boolean isRetryable(SQLException e);
+
+    /**
+     * A remembered opId: the document it was applied to and its result.
+     *
+     * @param scope the document's scope
+     * @param type the document's type
+     * @param id the document's id
+     * @param version the version it wrote
+     * @param seq the feed position it took
+     */
+    protected record AppliedOp(String scope, String type, String id, long version, long seq) {
+    }
+
+    /**
+     * What a batch's operations need to know, read in bulk.
+     *
+     * @param appliedOps opId to where it was applied, for the batch's opIds that were applied before
+     * @param documents {@link #docKey} to stored state, for the batch's documents that exist
+     */
+    protected record BatchLookup(Map<String, AppliedOp> appliedOps, Map<String, Change> documents) {
+    }
+
+    /**
+     * Optional hook: reads the applied opIds and stored documents of a whole batch in a few
+     * statements. Called inside the write transaction after the scope locks are held, so the
+     * documents read are current. The default returns null: look each op up with its own queries
+     * (right for an embedded database, where a query costs no round trip).
+     */
+    protected BatchLookup lookUpBatch(Connection c, List<PushOp> ops) throws SQLException {
+        return null;
+    }
+
+    /** @return the key of a document in {@link BatchLookup#documents} */
+    protected static String docKey(String scope, String type, String id) {
+        return scope + '\u0000' + type + '\u0000' + id;
+    }
 
     /** @return a store-specific exception for a failure that is not the caller's fault */
     protected StoreUnavailableException unavailable(String what, SQLException e) {
@@ -134,6 +170,7 @@ abstract class SqlStore implements Store {
         try {
             Map<String, Long> heads = lockScopes(c, ops);
             Map<String, Long> startHeads = new HashMap<>(heads);
+            BatchLookup bulk = ops.size() > 1 ? lookUpBatch(c, ops) : null;
             List<PushResult> results = new ArrayList<>(ops.size());
             try (PreparedStatement findOp = c.prepareStatement(
                         "SELECT scope, type, id, version, seq FROM applied_ops WHERE op_id = ?");
@@ -152,13 +189,15 @@ abstract class SqlStore implements Store {
                 Map<String, PushResult.Applied> appliedHere = new HashMap<>();
                 for (PushOp op : ops) {
                     PushResult.Applied again = appliedHere.get(op.opId());
-                    PushResult replay = again != null ? again : findApplied(findOp, op);
+                    PushResult replay = again != null ? again
+                            : bulk != null ? replayOf(bulk.appliedOps().get(op.opId()), op) : findApplied(findOp, op);
                     if (replay != null) {
                         results.add(replay);
                         continue;
                     }
-                    String key = op.scope() + '\u0000' + op.type() + '\u0000' + op.id();
-                    Change current = written.containsKey(key) ? written.get(key) : findDoc(findDoc, op);
+                    String key = docKey(op.scope(), op.type(), op.id());
+                    Change current = written.containsKey(key) ? written.get(key)
+                            : bulk != null ? bulk.documents().get(key) : findDoc(findDoc, op);
                     long stored = current == null ? 0 : current.version();
                     if (stored != op.baseVersion()) {
                         results.add(new PushResult.Conflict(op.opId(), current));
@@ -237,13 +276,21 @@ abstract class SqlStore implements Store {
             if (!rs.next()) {
                 return null;
             }
-            if (!rs.getString(1).equals(op.scope()) || !rs.getString(2).equals(op.type())
-                    || !rs.getString(3).equals(op.id())) {
-                return PushResult.Rejected.of(op.opId(), "op_id_reused",
-                        "opId " + op.opId() + " was already applied to another document");
-            }
-            return new PushResult.Applied(op.opId(), rs.getLong(4), rs.getLong(5));
+            return replayOf(new AppliedOp(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
+                    rs.getLong(5)), op);
         }
+    }
+
+    /** @return the original result of {@code op} when it was applied before ({@code a} non-null), else null */
+    private static PushResult replayOf(AppliedOp a, PushOp op) {
+        if (a == null) {
+            return null;
+        }
+        if (!a.scope().equals(op.scope()) || !a.type().equals(op.type()) || !a.id().equals(op.id())) {
+            return PushResult.Rejected.of(op.opId(), "op_id_reused",
+                    "opId " + op.opId() + " was already applied to another document");
+        }
+        return new PushResult.Applied(op.opId(), a.version(), a.seq());
     }
 
     private Change findDoc(PreparedStatement findDoc, PushOp op) throws SQLException {
@@ -267,7 +314,8 @@ abstract class SqlStore implements Store {
         ps.setLong(9, d.seq());
     }
 
-    private static Change readChange(ResultSet rs) throws SQLException {
+    /** Reads a row of {@link #DOC_COLUMNS}, in that order. */
+    static Change readChange(ResultSet rs) throws SQLException {
         String data = rs.getString(6);
         ObjectNode node = null;
         if (data != null) {

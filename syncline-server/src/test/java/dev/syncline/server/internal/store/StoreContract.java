@@ -207,6 +207,26 @@ public abstract class StoreContract {
     }
 
     @Test
+    void apply_batchMixingReplaysReusedOpIdsExistingAndNewDocuments_answersEachLikeASingleOp() {
+        PushOp a = upsert("s1", "a", 0, "{\"x\":1}");
+        PushOp b = upsert("s2", "b", 0, "{\"x\":1}");
+        List<PushResult> first = apply(a, b);
+        PushOp reused = new PushOp(a.opId(), "s1", "note", "c", OpKind.UPSERT, 0, data("{}"), a.hlc());
+        PushOp updateB = upsert("s2", "b", 1, "{\"x\":2}");
+        PushOp staleA = upsert("s1", "a", 0, "{\"x\":9}");
+        PushOp newD = upsert("s1", "d", 0, "{\"x\":1}");
+        List<PushResult> r = apply(b, reused, updateB, staleA, newD, a);
+        assertThat(r.get(0)).isEqualTo(first.get(1));
+        assertThat(((PushResult.Rejected) r.get(1)).error().code()).isEqualTo("op_id_reused");
+        assertThat(r.get(2)).isEqualTo(new PushResult.Applied(updateB.opId(), 2, 2));
+        assertThat(((PushResult.Conflict) r.get(3)).current().data()).isEqualTo(data("{\"x\":1}"));
+        assertThat(r.get(4)).isEqualTo(new PushResult.Applied(newD.opId(), 1, 2));
+        assertThat(r.get(5)).isEqualTo(first.get(0));
+        assertThat(store.get("s1", "note", "c")).isEmpty();
+        assertThat(store.get("s2", "note", "b").orElseThrow().data()).isEqualTo(data("{\"x\":2}"));
+    }
+
+    @Test
     void read_returnsLatestStateOncePerDocumentInCommitOrder() {
         apply(upsert("s1", "a", 0, "{\"v\":1}"));
         apply(upsert("s1", "b", 0, "{\"v\":1}"));
