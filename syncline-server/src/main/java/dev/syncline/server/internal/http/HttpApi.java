@@ -40,6 +40,8 @@ public final class HttpApi implements AutoCloseable {
     private static final String JSON = "application/json";
     private static final String COUNTED = "syncline.counted";
     private static final long DRAIN_MILLIS = 10_000;
+    /** Largest oversized body read and discarded so that its sender sees the 413. */
+    private static final long DRAIN_LIMIT = 32L * 1024 * 1024;
 
     /**
      * Limits of one request.
@@ -180,7 +182,8 @@ public final class HttpApi implements AutoCloseable {
     private byte[] readBody(Context ctx) throws IOException {
         long max = limits.maxRequestBytes();
         long declared = ctx.req().getContentLengthLong();
-        if (declared > max) {
+        if (declared > DRAIN_LIMIT) {
+            ctx.header("Connection", "close");
             throw tooLarge(max);
         }
         try (InputStream in = ctx.req().getInputStream()) {
@@ -191,6 +194,10 @@ public final class HttpApi implements AutoCloseable {
             while ((n = in.read(buf)) != -1) {
                 total += n;
                 if (total > max) {
+                    // Read the rest (up to a bound) so the client, still sending, gets to read the 413.
+                    while (total <= DRAIN_LIMIT && (n = in.read(buf)) != -1) {
+                        total += n;
+                    }
                     throw tooLarge(max);
                 }
                 out.write(buf, 0, n);
