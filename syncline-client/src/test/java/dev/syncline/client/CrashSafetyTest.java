@@ -60,6 +60,14 @@ class CrashSafetyTest {
                 Thread.sleep(5);
             }
             assertThat(lines).as("child started (round %d)", round).contains("ready");
+            if (round % 2 == 0) {
+                // Even rounds: let the loop get going first, so these kills land mid-loop even on a
+                // slow, shared machine; odd rounds may also land before the first write returns.
+                while (lines.stream().noneMatch(l -> l.startsWith("saved")) && System.nanoTime() < deadline
+                        && child.isAlive()) {
+                    Thread.sleep(2);
+                }
+            }
             Thread.sleep(random.nextInt(400)); // a random moment of the write loop
             child.destroyForcibly(); // SIGKILL
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
