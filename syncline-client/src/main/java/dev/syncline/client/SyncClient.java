@@ -130,7 +130,7 @@ public final class SyncClient implements AutoCloseable {
         this.documents = new Documents(this);
         this.pendingOperations = new PendingOperationsManager(outbox, watches, b.maxPending, b.maxPendingAge);
         int recovered = outbox.recoverInFlight();
-        log.info("sync client {} opened {} ({} entity types, {} in-flight operations recovered)", clientId, db.file(),
+        log.debug("sync client {} opened {} ({} entity types, {} in-flight operations recovered)", clientId, db.file(),
                 typesByName.size(), recovered);
     }
 
@@ -278,7 +278,7 @@ public final class SyncClient implements AutoCloseable {
             ownedExecutor.shutdown();
         }
         db.close();
-        log.info("sync client {} closed {}", clientId, db.file());
+        log.debug("sync client {} closed {}", clientId, db.file());
     }
 
     void ensureOpen() {
