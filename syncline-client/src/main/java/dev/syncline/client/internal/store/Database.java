@@ -48,6 +48,15 @@ public final class Database implements AutoCloseable {
     /** A write transaction in progress: its connection, cached statements and commit events. */
     public final class Tx {
         private final List<Object> events = new ArrayList<>(2);
+        private List<Runnable> afterCommit;
+
+        /** Runs {@code r} once the transaction has committed (still under the write lock). */
+        public void afterCommit(Runnable r) {
+            if (afterCommit == null) {
+                afterCommit = new ArrayList<>(1);
+            }
+            afterCommit.add(r);
+        }
 
         /** @return a cached prepared statement on the writer connection (do not close it) */
         public PreparedStatement prepare(String sql) throws SQLException {
@@ -191,6 +200,9 @@ public final class Database implements AutoCloseable {
             } catch (RuntimeException | Error e) {
                 rollback();
                 throw e;
+            }
+            if (tx.afterCommit != null) {
+                tx.afterCommit.forEach(Runnable::run);
             }
             if (!tx.events.isEmpty()) {
                 for (Consumer<List<Object>> l : commitListeners) {

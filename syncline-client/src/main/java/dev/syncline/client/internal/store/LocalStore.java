@@ -3,6 +3,7 @@ package dev.syncline.client.internal.store;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.syncline.client.internal.outbox.Outbox;
+import dev.syncline.core.Hlc;
 import dev.syncline.core.HlcClock;
 import dev.syncline.core.InvalidInputException;
 import dev.syncline.core.Json;
@@ -71,8 +72,11 @@ public final class LocalStore {
     public record WriteOutcome(StoredDocument after, boolean changed) {
     }
 
+    private static final long HLC_LEASE_MILLIS = 1000;
+
     private final Database db;
     private final Outbox outbox;
+    private long hlcLease; // guarded by the write lock
     private final HlcClock hlc;
     private final java.time.Clock clock;
 
@@ -161,7 +165,8 @@ public final class LocalStore {
                 baseVersion = version;
                 baseData = oldDeleted ? null : oldData;
             }
-            String stamp = hlc.now().toString();
+            Hlc stampHlc = hlc.now();
+            String stamp = stampHlc.toString();
             PreparedStatement up = tx.prepare("INSERT INTO documents (scope, type, id, data, deleted, version,"
                     + " base_version, base_data, last_modified, needs_sync, sync_status, retry_count)"
                     + " VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, 1, 'pending', 0)"
@@ -193,10 +198,17 @@ public final class LocalStore {
                 del.executeUpdate();
                 after = null;
             }
-            PreparedStatement meta = tx.prepare("INSERT INTO meta (key, value) VALUES ('hlc', ?)"
-                    + " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-            meta.setString(1, stamp);
-            meta.executeUpdate();
+            if (stampHlc.wallMillis() >= hlcLease) {
+                // Persist a lease a second ahead instead of every stamp: after a restart the clock
+                // starts above the lease, so it never issues a stamp below one it issued before,
+                // and a save writes the meta row at most once a second.
+                long lease = stampHlc.wallMillis() + HLC_LEASE_MILLIS;
+                PreparedStatement meta = tx.prepare("INSERT INTO meta (key, value) VALUES ('hlc', ?)"
+                        + " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+                meta.setString(1, new Hlc(lease, 0, stampHlc.node()).toString());
+                meta.executeUpdate();
+                tx.afterCommit(() -> hlcLease = lease);
+            }
             tx.emit(new DocumentChanged(scope, type, id, after));
             return new WriteOutcome(after, true);
         });

@@ -11,6 +11,10 @@ final class Migrations {
     private Migrations() {
     }
 
+    // Write cost matters (every save touches these tables in one transaction), so each b-tree here
+    // earns its place: documents are clustered by (type, scope, id), which serves both the key
+    // lookup and per-type listing; the outbox's seq is the rowid (queue order; a reused number
+    // after deleting the newest row still sorts after every remaining row).
     static final List<List<String>> ALL = List.of(
             // 1: documents with their sync metadata, outbox, cursors, conflicts, meta, policies, indexes.
             List.of(
@@ -35,13 +39,12 @@ final class Migrations {
                       sync_status    TEXT    NOT NULL,
                       retry_count    INTEGER NOT NULL DEFAULT 0,
                       sync_error     TEXT,
-                      PRIMARY KEY (scope, type, id)
-                    )""",
-                    "CREATE INDEX documents_by_type ON documents (type, scope, id)",
+                      PRIMARY KEY (type, scope, id)
+                    ) WITHOUT ROWID""",
                     "CREATE INDEX documents_unsynced ON documents (sync_status, type) WHERE sync_status <> 'synced'",
                     """
                     CREATE TABLE outbox (
-                      seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+                      seq             INTEGER PRIMARY KEY,
                       op_id           TEXT    NOT NULL UNIQUE,
                       scope           TEXT    NOT NULL,
                       type            TEXT    NOT NULL,
