@@ -39,7 +39,7 @@ public final class Documents {
         if (data == null) {
             throw new InvalidInputException("invalid_data", "data of " + type + " '" + id + "' is missing");
         }
-        return SyncClient.untyped(store.write(scope, type, id, new LocalStore.Put(data.deepCopy()),
+        return SyncClient.untyped(store.write(scope, type, id, new LocalStore.Put(Json.write(data)),
                 client.priorityOf(type), checker(type)).after());
     }
 

@@ -1,6 +1,5 @@
 package dev.syncline.client;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.syncline.client.internal.store.DocumentChanged;
 import dev.syncline.client.internal.store.LocalStore;
@@ -51,10 +50,10 @@ public final class Repository<T> {
      */
     public Document<T> save(T entity) {
         client.ensureOpen();
-        ObjectNode data = toData(entity);
+        String json = toJson(entity);
         String scope = type.scopeOf(entity);
         String id = type.idOf(entity);
-        LocalStore.WriteOutcome out = store.write(scope, type.name(), id, new LocalStore.Put(data), type.priority(), null);
+        LocalStore.WriteOutcome out = store.write(scope, type.name(), id, new LocalStore.Put(json), type.priority(), null);
         return new Document<>(scope, type.name(), id, entity, false, out.after().sync());
     }
 
@@ -238,20 +237,22 @@ public final class Repository<T> {
         }
     }
 
-    private ObjectNode toData(T entity) {
+    /** Serialises straight to text (one pass; the store needs nothing else). */
+    private String toJson(T entity) {
         requireEntity(entity);
-        JsonNode node;
+        String json;
         try {
-            node = Json.mapper().valueToTree(entity);
-        } catch (IllegalArgumentException e) {
+            json = Json.mapper().writeValueAsString(entity);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
+            String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.toString();
             throw new InvalidInputException("invalid_data", type.name() + ": cannot serialise "
-                    + entity.getClass().getSimpleName() + ": " + e.getMessage());
+                    + entity.getClass().getSimpleName() + ": " + why);
         }
-        if (!(node instanceof ObjectNode obj)) {
+        if (json.isEmpty() || json.charAt(0) != '{') {
             throw new InvalidInputException("invalid_data", type.name() + ": " + entity.getClass().getSimpleName()
                     + " does not serialise to a JSON object");
         }
-        return obj;
+        return json;
     }
 
     private ObjectNode checkReadable(ObjectNode data) {

@@ -46,9 +46,9 @@ public final class LocalStore {
     /**
      * Replace (or create) the whole document.
      *
-     * @param data the new data
+     * @param json the new data, as the text of a JSON object
      */
-    public record Put(ObjectNode data) implements Mutation {
+    public record Put(String json) implements Mutation {
     }
 
     /**
@@ -109,7 +109,7 @@ public final class LocalStore {
      */
     public WriteOutcome write(String scope, String type, String id, Mutation mutation, SyncPriority priority,
             UnaryOperator<ObjectNode> check) {
-        String putJson = mutation instanceof Put p ? checkedJson(p.data(), scope, type, id) : null;
+        String putJson = mutation instanceof Put p ? checkedSize(p.json(), scope, type, id) : null;
         return db.write(tx -> {
             PreparedStatement sel = tx.prepare("SELECT data, deleted, version, base_version, base_data, needs_sync"
                     + " FROM documents WHERE scope = ? AND type = ? AND id = ?");
@@ -228,7 +228,13 @@ public final class LocalStore {
         if (data == null) {
             throw new InvalidInputException("invalid_data", "data of " + describe(scope, type, id) + " is missing");
         }
-        String json = Json.write(data);
+        return checkedSize(Json.write(data), scope, type, id);
+    }
+
+    private static String checkedSize(String json, String scope, String type, String id) {
+        if (json == null) {
+            throw new InvalidInputException("invalid_data", "data of " + describe(scope, type, id) + " is missing");
+        }
         int bytes = json.length() <= MAX_DATA_BYTES / 4 ? json.length() : json.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_DATA_BYTES) {
             throw new InvalidInputException("too_large", "data of " + describe(scope, type, id) + " is " + bytes
