@@ -34,6 +34,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @State(Scope.Benchmark)
 public class QueryBenchmark {
+    /** Documents in the store. */
     @Param({"1000000"})
     public int docs;
 
@@ -43,6 +44,7 @@ public class QueryBenchmark {
     Repository<AudioTrack> tracks;
     final SplittableRandom random = new SplittableRandom(7);
 
+    /** Opens the store, building it first when absent. */
     @Setup(Level.Trial)
     public void open() throws Exception {
         Path dir = Path.of(System.getProperty("syncline.bench.dir", "target/bench-data"));
@@ -89,16 +91,19 @@ public class QueryBenchmark {
         System.err.printf("filled %,d documents in %.1f s%n", docs, (System.nanoTime() - t0) / 1e9);
     }
 
+    /** Closes the client. */
     @TearDown(Level.Trial)
     public void close() {
         client.close();
     }
 
+    /** @return the 100 tracks of a random project */
     @Benchmark
     public List<AudioTrack> queryByProject() {
         return tracks.query(Query.where("projectId", "project-" + random.nextInt(PROJECTS)));
     }
 
+    /** @return the first 20 tracks by title of a random project */
     @Benchmark
     public List<AudioTrack> queryByProjectFirst20ByTitle() {
         return tracks.query(Query.where("projectId", "project-" + random.nextInt(PROJECTS)).orderBy("title").limit(20));

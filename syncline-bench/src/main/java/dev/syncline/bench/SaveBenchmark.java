@@ -42,6 +42,7 @@ public class SaveBenchmark {
     /** A fresh replica per trial. */
     @State(Scope.Benchmark)
     public static class Replica {
+        /** {@code synchronous} level: FULL or NORMAL. */
         @Param({"FULL", "NORMAL"})
         public String durability;
 
@@ -50,6 +51,7 @@ public class SaveBenchmark {
         Repository<AudioTrack> tracks;
         long n;
 
+        /** Opens a fresh replica. */
         @Setup(Level.Trial)
         public void open() throws IOException {
             dir = Files.createTempDirectory("syncline-bench-save");
@@ -58,6 +60,7 @@ public class SaveBenchmark {
             tracks = client.repository(AudioTrack.class);
         }
 
+        /** Closes and deletes the replica. */
         @TearDown(Level.Trial)
         public void close() throws IOException {
             client.close();
@@ -68,6 +71,7 @@ public class SaveBenchmark {
     /** A bare table in a fresh file with the same pragmas. */
     @State(Scope.Benchmark)
     public static class Bare {
+        /** {@code synchronous} level: FULL or NORMAL. */
         @Param({"FULL", "NORMAL"})
         public String durability;
 
@@ -76,6 +80,7 @@ public class SaveBenchmark {
         PreparedStatement insert;
         long n;
 
+        /** Creates the bare table with the same pragmas. */
         @Setup(Level.Trial)
         public void open() throws IOException, SQLException {
             dir = Files.createTempDirectory("syncline-bench-bare");
@@ -89,6 +94,7 @@ public class SaveBenchmark {
             insert = c.prepareStatement("INSERT INTO docs (scope, type, id, data) VALUES (?, ?, ?, ?)");
         }
 
+        /** Closes and deletes the file. */
         @TearDown(Level.Trial)
         public void close() throws IOException, SQLException {
             insert.close();
@@ -97,11 +103,13 @@ public class SaveBenchmark {
         }
     }
 
+    /** @return the saved document (one transaction: document, metadata, outbox operation) */
     @Benchmark
     public Document<AudioTrack> save(Replica r) {
         return r.tracks.save(BenchDomain.track(r.n++, 1000));
     }
 
+    /** @return rows inserted (one autocommit transaction, no outbox, no metadata) */
     @Benchmark
     public int bareInsert(Bare b) throws SQLException {
         AudioTrack t = BenchDomain.track(b.n++, 1000);

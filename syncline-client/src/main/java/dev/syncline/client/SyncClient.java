@@ -79,13 +79,9 @@ public final class SyncClient implements AutoCloseable {
         this.db = db;
         this.clock = b.clock;
         this.clientId = LocalStore.metaOrInit(db, "client_id", UUID.randomUUID().toString());
-        Hlc last = null;
         this.outbox = new Outbox(db, clock, b.retryPolicy, b.random);
-        LocalStore bare = new LocalStore(db, outbox, new HlcClock(clock, clientId), clock);
-        String saved = bare.meta("hlc").orElse(null);
-        if (saved != null && Hlc.isValid(saved)) {
-            last = Hlc.parse(saved);
-        }
+        String saved = LocalStore.meta(db, "hlc").orElse(null);
+        Hlc last = saved != null && Hlc.isValid(saved) ? Hlc.parse(saved) : null;
         // Restart the clock at or above the last stamp this replica issued, so stamps never go back.
         this.store = new LocalStore(db, outbox, new HlcClock(clock, clientId, last), clock);
         if (b.serverUrl != null) {

@@ -414,6 +414,11 @@ public final class LocalStore {
 
     /** @return the value of meta {@code key} */
     public Optional<String> meta(String key) {
+        return meta(db, key);
+    }
+
+    /** @return the value of meta {@code key} in {@code db} */
+    public static Optional<String> meta(Database db, String key) {
         return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT value FROM meta WHERE key = ?")) {
                 ps.setString(1, key);

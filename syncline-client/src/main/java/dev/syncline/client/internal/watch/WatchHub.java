@@ -221,20 +221,14 @@ public final class WatchHub {
 
         @Override
         void offer(List<Object> events) {
-            boolean any = false;
+            // Several events for one document in a transaction: the last one is its committed state.
+            DocumentChanged last = null;
             for (Object e : events) {
                 if (mine.test(e)) {
-                    // Several events for one document in a transaction: the last one is its state.
-                    any = true;
+                    last = (DocumentChanged) e;
                 }
             }
-            if (any) {
-                DocumentChanged last = null;
-                for (Object e : events) {
-                    if (mine.test(e)) {
-                        last = (DocumentChanged) e;
-                    }
-                }
+            if (last != null) {
                 items.add(new Item<>(fromEvent.apply(last)));
                 schedule();
             }
