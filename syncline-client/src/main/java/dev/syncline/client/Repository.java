@@ -174,7 +174,8 @@ public final class Repository<T> {
 
     /**
      * Watches one entity: emits its current value at once (empty when absent or deleted), then its
-     * value after every committed change to it, in commit order, none skipped.
+     * value after every committed change to it, in commit order, none skipped. Values wait in an
+     * unbounded per-subscription buffer while the subscriber has no demand, so request promptly.
      *
      * @throws InvalidInputException when a name is bad
      */
