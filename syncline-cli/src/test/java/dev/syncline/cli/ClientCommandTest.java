@@ -139,6 +139,44 @@ class ClientCommandTest {
         assertThat(unknown.err()).contains("no outbox operation");
     }
 
+    /** Plays the push side's part on the replica file: claims everything and fails it permanently. */
+    private void failEverythingPermanently(String error) {
+        try (dev.syncline.client.internal.store.Database db = dev.syncline.client.internal.store.Database.open(
+                dir.resolve("replica.db"), false)) {
+            dev.syncline.client.internal.outbox.Outbox outbox = new dev.syncline.client.internal.outbox.Outbox(db,
+                    java.time.Clock.systemUTC(), dev.syncline.client.RetryPolicy.DEFAULT, new java.util.SplittableRandom(1));
+            for (dev.syncline.client.PendingOperation op : outbox.claim(500)) {
+                assertThat(outbox.fail(op.opId(), error, true)).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void failedOperation_showsInOutboxAndOnItsDocument_andRetryPutsItBack() {
+        run("put", "team-1", "project", "p1", "{\"name\":\"Album\"}");
+        failEverythingPermanently("rejected: forbidden");
+
+        JsonNode op = run("outbox").json().get(0);
+        assertThat(op.get("state").asText()).isEqualTo("failed");
+        assertThat(op.get("error").asText()).isEqualTo("rejected: forbidden");
+        assertThat(op.get("attempts").asInt()).isEqualTo(1);
+        JsonNode sync = run("get", "team-1", "project", "p1").json().get("sync");
+        assertThat(sync.get("syncStatus").asText()).isEqualTo("error");
+        assertThat(sync.get("syncError").asText()).isEqualTo("rejected: forbidden");
+        JsonNode status = run("status").json();
+        assertThat(status.get("failed").asInt()).isEqualTo(1);
+        assertThat(status.get("health").asText()).isEqualTo("degraded");
+
+        Run retried = run("retry", op.get("opId").asText());
+        assertThat(retried.exit()).as(retried.err()).isZero();
+        assertThat(retried.json().get("retried").asInt()).isEqualTo(1);
+        assertThat(run("outbox").json().get(0).get("state").asText()).isEqualTo("pending");
+        assertThat(run("get", "team-1", "project", "p1").json().get("sync").get("syncStatus").asText()).isEqualTo("pending");
+        Run again = run("retry", op.get("opId").asText());
+        assertThat(again.exit()).isEqualTo(1);
+        assertThat(again.err()).contains("not failed");
+    }
+
     @Test
     void badUsage_exits64WithOneLine_andWritesNothing() {
         assertThat(run("put", "team-1", "project", "p1", "not json").exit()).isEqualTo(64);
