@@ -92,7 +92,7 @@ public final class EntityType<T> {
      * @throws InvalidInputException when the scope function returns null or a bad name
      */
     String scopeOf(T entity) {
-        String s = scope.apply(entity);
+        String s = call("scope", scope, entity);
         if (s == null) {
             throw new InvalidInputException("invalid_name", name + ": scope of the entity is missing (the scope function returned null)");
         }
@@ -104,11 +104,20 @@ public final class EntityType<T> {
      * @throws InvalidInputException when the id function returns null or a bad id
      */
     String idOf(T entity) {
-        String s = id.apply(entity);
+        String s = call("id", id, entity);
         if (s == null) {
             throw new InvalidInputException("invalid_name", name + ": id of the entity is missing (the id function returned null)");
         }
         return requireName(() -> Names.requireId(s));
+    }
+
+    private String call(String what, Function<? super T, String> f, T entity) {
+        try {
+            return f.apply(entity);
+        } catch (RuntimeException e) {
+            throw new InvalidInputException("invalid_data", name + ": the " + what + " function failed on "
+                    + entity.getClass().getSimpleName() + ": " + e);
+        }
     }
 
     String requireName(java.util.function.Supplier<String> check) {

@@ -437,7 +437,8 @@ public final class SyncClient implements AutoCloseable {
         }
 
         /**
-         * @param executor runs live-query work and subscriber callbacks (default: two daemon threads)
+         * @param executor runs live-query work and subscriber callbacks (default: two daemon threads);
+         *     it must not run tasks on the submitting thread, which may be a writer holding the write lock
          * @return this builder
          * @throws InvalidInputException when null or set twice
          */

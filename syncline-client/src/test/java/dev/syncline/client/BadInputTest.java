@@ -112,6 +112,16 @@ class BadInputTest {
     }
 
     @Test
+    void scopeOrIdFunctionThatThrows_isReportedAsBadInput() throws Exception {
+        EntityType<Looping> throwing = EntityType.builder("looping", Looping.class)
+                .scope(l -> l.extra().get("team").toString()).id(Looping::id).build();
+        client.close();
+        client = SyncClient.builder().database(dir.resolve("bad.db")).register(throwing).register(TrackFlow.TRACKS).build();
+        Repository<Looping> repo = client.repository(Looping.class);
+        refused(() -> repo.save(new Looping("l1", "team-1", Map.of())), "looping", "scope function failed", "NullPointerException");
+    }
+
+    @Test
     void repositoryReads_refuseBadArguments() throws Exception {
         refused(() -> tracks.get("team-1", null), "id is missing");
         refused(() -> tracks.get("TEAM", "t1"), "scope 'TEAM'");
