@@ -40,6 +40,9 @@ class CrashSafetyTest {
         Map<String, String> expectedTitles = new LinkedHashMap<>();
         java.util.Set<String> killedMidWrite = new java.util.HashSet<>();
         int roundsWithWrites = 0;
+        java.util.Set<String> deleted = new java.util.HashSet<>();
+        java.util.Set<String> maybeDeleted = new java.util.HashSet<>();
+        Map<String, String> maybeTitles = new java.util.HashMap<>();
         for (int round = 0; round < 20; round++) {
             List<String> lines = new CopyOnWriteArrayList<>();
             Process child = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
@@ -79,7 +82,17 @@ class CrashSafetyTest {
                 if (parts[0].equals("saved")) {
                     expectedTitles.putIfAbsent(parts[1], null);
                     writes++;
+                } else if (parts[0].equals("deleting")) {
+                    maybeDeleted.add(parts[1]); // until acknowledged, it may or may not have committed
+                } else if (parts[0].equals("deleted")) {
+                    maybeDeleted.remove(parts[1]);
+                    expectedTitles.remove(parts[1]);
+                    deleted.add(parts[1]);
+                    writes++;
+                } else if (parts[0].equals("patching")) {
+                    maybeTitles.put(parts[1], parts[2]);
                 } else if (parts[0].equals("patched")) {
+                    maybeTitles.remove(parts[1]);
                     expectedTitles.put(parts[1], parts[2]);
                     writes++;
                 }
@@ -87,7 +100,10 @@ class CrashSafetyTest {
             if (writes > 0) {
                 roundsWithWrites++;
             }
-            killedMidWrite.addAll(verify(db, expectedTitles, round));
+            for (String id : maybeDeleted) {
+                expectedTitles.remove(id);
+            }
+            killedMidWrite.addAll(verify(db, expectedTitles, deleted, maybeDeleted, maybeTitles, round));
         }
         assertThat(roundsWithWrites).as("rounds killed after some writes had returned").isGreaterThanOrEqualTo(10);
         System.err.println("CrashSafetyTest: " + expectedTitles.size() + " acknowledged documents checked; "
@@ -95,7 +111,8 @@ class CrashSafetyTest {
     }
 
     /** @return ids of documents beyond the acknowledged ones (committed, then killed before printing) */
-    private List<String> verify(Path db, Map<String, String> expectedTitles, int round) throws Exception {
+    private List<String> verify(Path db, Map<String, String> expectedTitles, java.util.Set<String> deleted,
+            java.util.Set<String> maybeDeleted, Map<String, String> maybeTitles, int round) throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("PRAGMA integrity_check")) {
                 rs.next();
@@ -107,9 +124,18 @@ class CrashSafetyTest {
             for (Map.Entry<String, String> e : expectedTitles.entrySet()) {
                 AudioTrack t = tracks.get("team-1", e.getKey()).orElse(null);
                 assertThat(t).as("acknowledged save of %s (round %d)", e.getKey(), round).isNotNull();
-                if (e.getValue() != null) {
+                String before = e.getValue() != null ? e.getValue() : t.title();
+                String maybe = maybeTitles.get(e.getKey());
+                if (maybe != null) {
+                    assertThat(t.title()).as("patch of %s killed mid-call", e.getKey()).isIn(before, maybe);
+                } else if (e.getValue() != null) {
                     assertThat(t.title()).as("acknowledged patch of %s", e.getKey()).isEqualTo(e.getValue());
                 }
+            }
+            for (String id : deleted) {
+                // Created and deleted before any push: both the document and its create are gone.
+                assertThat(tracks.document("team-1", id)).as("acknowledged delete of %s (round %d)", id, round).isEmpty();
+                assertThat(client.pendingOperations().operationsFor("team-1", "audio_track", id)).isEmpty();
             }
             // Nothing half-written: every document has exactly one queued create carrying its data,
             // and every queued operation has its document.
@@ -130,7 +156,7 @@ class CrashSafetyTest {
             }
             List<String> extra = new ArrayList<>();
             for (AudioTrack t : all) {
-                if (!expectedTitles.containsKey(t.id())) {
+                if (!expectedTitles.containsKey(t.id()) && !maybeDeleted.contains(t.id())) {
                     extra.add(t.id());
                 }
             }
