@@ -108,9 +108,8 @@ public final class SyncClient implements AutoCloseable {
         this.typesByName = Collections.unmodifiableMap(new LinkedHashMap<>(b.types));
         Map<Class<?>, EntityType<?>> byClass = new HashMap<>();
         for (EntityType<?> t : b.types.values()) {
-            if (byClass.put(t.javaClass(), t) != null) {
-                byClass.put(t.javaClass(), null); // ambiguous: repository(Class) must name the type
-            }
+            // A class used by several types is ambiguous: repository(Class) must then name the type.
+            byClass.put(t.javaClass(), byClass.containsKey(t.javaClass()) ? null : t);
             for (String field : t.indexes()) {
                 store.declareIndex(t.name(), field);
             }

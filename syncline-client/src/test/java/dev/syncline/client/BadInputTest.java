@@ -157,6 +157,17 @@ class BadInputTest {
     }
 
     @Test
+    void repositoryByClass_isRefusedWhenSeveralTypesShareTheClass() throws Exception {
+        client.close();
+        EntityType<AudioTrack> stems = EntityType.builder("stem", AudioTrack.class).scope(AudioTrack::teamId).id(AudioTrack::id).build();
+        EntityType<AudioTrack> demos = EntityType.builder("demo", AudioTrack.class).scope(AudioTrack::teamId).id(AudioTrack::id).build();
+        client = SyncClient.builder().database(dir.resolve("bad.db")).register(TrackFlow.TRACKS).register(stems)
+                .register(demos).build();
+        refused(() -> client.repository(AudioTrack.class), "several entity types use class", "repository(typeName, class)");
+        assertThat(client.repository("demo", AudioTrack.class).entityType().name()).isEqualTo("demo");
+    }
+
+    @Test
     void untypedDocuments_refuseBadInput() throws Exception {
         Documents docs = client.documents();
         ObjectNode ok = Json.mapper().createObjectNode().put("a", 1);
