@@ -1,0 +1,292 @@
+package dev.syncline.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.syncline.client.Document;
+import dev.syncline.client.PendingOperation;
+import dev.syncline.client.ReplicaStatus;
+import dev.syncline.client.SyncClient;
+import dev.syncline.core.ConflictResolutionStrategy;
+import dev.syncline.core.InvalidInputException;
+import dev.syncline.core.Json;
+import dev.syncline.core.SyncMetadata;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code syncline client}: drives a real client replica in a SQLite file. Every command here works
+ * on the file alone and returns at once; writes wait in the outbox for a later {@code sync}.
+ * Output is one JSON document on stdout. Exit codes: 0 success, 1 failure (such as a missing
+ * document), 64 bad usage (including bad names and malformed JSON).
+ */
+@Command(name = "client", mixinStandardHelpOptions = true,
+        description = "Work on a client replica (a SQLite file): local writes queued for push, reads, outbox.",
+        subcommands = {ClientCommand.Put.class, ClientCommand.Patch.class, ClientCommand.Delete.class,
+            ClientCommand.Get.class, ClientCommand.ListDocs.class, ClientCommand.Status.class,
+            ClientCommand.Outbox.class, ClientCommand.Retry.class})
+final class ClientCommand implements Runnable {
+    @Option(names = "--db", required = true, paramLabel = "FILE", description = "The replica's SQLite file (created if absent).")
+    Path db;
+
+    @Option(names = "--server", paramLabel = "URL", description = "Sync server URL (remembered by the replica).")
+    String server;
+
+    @Option(names = "--token", paramLabel = "TOKEN", description = "Bearer token (remembered by the replica).")
+    String token;
+
+    @Option(names = "--policy", paramLabel = "TYPE=STRATEGY",
+            description = "Conflict strategy of a type: local, remote, latest, highest, merge, manual (remembered).")
+    Map<String, String> policies;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing client command (put, patch, delete, get, list, status, outbox, retry)");
+    }
+
+    /** Opens the replica, runs {@code work}, prints its JSON result; maps expected errors to exit codes. */
+    int withClient(CommandLine cmd, Function<SyncClient, JsonNode> work) {
+        PrintWriter out = cmd.getOut();
+        PrintWriter err = cmd.getErr();
+        try {
+            SyncClient.Builder b = SyncClient.builder().database(db);
+            if (server != null) {
+                b.serverUrl(server);
+            }
+            if (token != null) {
+                b.token(token);
+            }
+            if (policies != null) {
+                for (Map.Entry<String, String> e : policies.entrySet()) {
+                    b.conflictStrategy(e.getKey(), ConflictResolutionStrategy.fromWire(e.getValue()));
+                }
+            }
+            JsonNode result;
+            try (SyncClient client = b.build()) {
+                result = work.apply(client);
+            }
+            out.println(Json.write(result));
+            out.flush();
+            return 0;
+        } catch (InvalidInputException e) {
+            err.println("syncline: " + e.getMessage().replace('\n', ' '));
+            err.flush();
+            return isUsage(e) ? Main.EXIT_USAGE : Main.EXIT_FAILURE;
+        }
+    }
+
+    private static boolean isUsage(InvalidInputException e) {
+        return !(e.code().equals("not_found") || e.code().equals("not_failed"));
+    }
+
+    static ObjectNode parseObject(String json, String what) {
+        JsonNode node;
+        try {
+            node = Json.parse(json);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException("bad_request", what + " is not valid JSON: " + e.getMessage());
+        }
+        if (!(node instanceof ObjectNode obj)) {
+            throw new InvalidInputException("bad_request", what + " must be a JSON object, got: " + node.getNodeType().name().toLowerCase());
+        }
+        return obj;
+    }
+
+    static ObjectNode document(Document<ObjectNode> d) {
+        ObjectNode n = Json.mapper().createObjectNode();
+        n.put("scope", d.scope()).put("type", d.type()).put("id", d.id());
+        n.set("data", d.value());
+        n.put("deleted", d.deleted());
+        n.set("sync", sync(d.sync()));
+        return n;
+    }
+
+    static ObjectNode sync(SyncMetadata m) {
+        ObjectNode s = Json.mapper().createObjectNode();
+        s.put("version", m.version());
+        s.put("lastModified", m.lastModified());
+        s.put("lastSyncTime", m.lastSyncTime() == null ? null : m.lastSyncTime().toString());
+        s.put("needsSync", m.needsSync());
+        s.put("syncStatus", m.syncStatus().wire());
+        s.put("retryCount", m.retryCount());
+        s.put("syncError", m.syncError());
+        return s;
+    }
+
+    /** Base of the subcommands: reach the parent's options and the command line. */
+    abstract static class Sub implements Callable<Integer> {
+        @ParentCommand
+        ClientCommand parent;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        int run(Function<SyncClient, JsonNode> work) {
+            return parent.withClient(spec.commandLine(), work);
+        }
+    }
+
+    @Command(name = "put", mixinStandardHelpOptions = true,
+            description = "Write a whole document locally (create or replace), queued for push. Prints the document.")
+    static final class Put extends Sub {
+        @Parameters(index = "0", paramLabel = "SCOPE") String scope;
+        @Parameters(index = "1", paramLabel = "TYPE") String type;
+        @Parameters(index = "2", paramLabel = "ID") String id;
+        @Parameters(index = "3", paramLabel = "JSON", description = "The document's data, a JSON object.") String json;
+
+        @Override
+        public Integer call() {
+            return run(c -> document(c.documents().put(scope, type, id, parseObject(json, "JSON"))));
+        }
+    }
+
+    @Command(name = "patch", mixinStandardHelpOptions = true,
+            description = "Set some top-level fields of a local document, queued for push. Prints the document.")
+    static final class Patch extends Sub {
+        @Parameters(index = "0", paramLabel = "SCOPE") String scope;
+        @Parameters(index = "1", paramLabel = "TYPE") String type;
+        @Parameters(index = "2", paramLabel = "ID") String id;
+        @Parameters(index = "3", paramLabel = "JSON", description = "The fields to set, a JSON object.") String json;
+
+        @Override
+        public Integer call() {
+            return run(c -> document(c.documents().patch(scope, type, id, parseObject(json, "JSON"))));
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = "Delete a local document (a tombstone, queued for push). Prints the tombstone.")
+    static final class Delete extends Sub {
+        @Parameters(index = "0", paramLabel = "SCOPE") String scope;
+        @Parameters(index = "1", paramLabel = "TYPE") String type;
+        @Parameters(index = "2", paramLabel = "ID") String id;
+
+        @Override
+        public Integer call() {
+            return run(c -> {
+                Optional<Document<ObjectNode>> tomb = c.documents().delete(scope, type, id);
+                if (tomb.isPresent()) {
+                    return document(tomb.get());
+                }
+                // Created here and never pushed: the create and the delete cancelled out.
+                ObjectNode n = Json.mapper().createObjectNode();
+                n.put("scope", scope).put("type", type).put("id", id);
+                n.putNull("data");
+                n.put("deleted", true);
+                n.putNull("sync");
+                return n;
+            });
+        }
+    }
+
+    @Command(name = "get", mixinStandardHelpOptions = true,
+            description = "Read the local copy of a document (a deleted one not yet pushed shows deleted: true). Exit 1 if absent.")
+    static final class Get extends Sub {
+        @Parameters(index = "0", paramLabel = "SCOPE") String scope;
+        @Parameters(index = "1", paramLabel = "TYPE") String type;
+        @Parameters(index = "2", paramLabel = "ID") String id;
+
+        @Override
+        public Integer call() {
+            return run(c -> document(c.documents().get(scope, type, id).orElseThrow(() -> new InvalidInputException(
+                    "not_found", "no local document " + type + " '" + id + "' in scope '" + scope + "'"))));
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "All local documents of a type in a scope (tombstones included), sorted by id.")
+    static final class ListDocs extends Sub {
+        @Parameters(index = "0", paramLabel = "SCOPE") String scope;
+        @Parameters(index = "1", paramLabel = "TYPE") String type;
+
+        @Override
+        public Integer call() {
+            return run(c -> {
+                ArrayNode arr = Json.mapper().createArrayNode();
+                c.documents().list(scope, type).forEach(d -> arr.add(document(d)));
+                return arr;
+            });
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "The replica's state: pending (count, oldest age), failed, open conflicts, cursors, health.")
+    static final class Status extends Sub {
+        @Override
+        public Integer call() {
+            return run(c -> {
+                ReplicaStatus s = c.status();
+                ObjectNode n = Json.mapper().createObjectNode();
+                n.put("clientId", c.clientId());
+                ObjectNode pending = n.putObject("pending");
+                pending.put("count", s.pendingCount());
+                pending.put("oldestAgeSeconds", s.oldestPendingAge().toSeconds());
+                n.put("failed", s.failedCount());
+                n.put("conflicts", s.openConflicts());
+                ArrayNode scopes = n.putArray("scopes");
+                s.cursors().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                        .forEach(e -> scopes.addObject().put("scope", e.getKey()).put("cursor", e.getValue()));
+                n.put("health", s.health().status());
+                ArrayNode reasons = n.putArray("reasons");
+                s.health().reasons().forEach(reasons::add);
+                n.put("server", c.serverUrl().map(Object::toString).orElse(null));
+                ObjectNode policies = n.putObject("policies");
+                c.conflictStrategies().forEach((type, strategy) -> policies.put(type, strategy.wire()));
+                return n;
+            });
+        }
+    }
+
+    @Command(name = "outbox", mixinStandardHelpOptions = true,
+            description = "Pending and failed operations, in the order they will be pushed.")
+    static final class Outbox extends Sub {
+        @Override
+        public Integer call() {
+            return run(c -> {
+                ArrayNode arr = Json.mapper().createArrayNode();
+                List<PendingOperation> ops = c.pendingOperations().pendingOperations();
+                for (PendingOperation op : ops) {
+                    ObjectNode n = arr.addObject();
+                    n.put("opId", op.opId()).put("scope", op.scope()).put("type", op.type()).put("id", op.id());
+                    n.put("operationType", op.operationType().wire());
+                    n.put("priority", op.priority().wire());
+                    n.put("state", op.state().wire());
+                    n.put("attempts", op.attempts());
+                    n.put("nextAttemptAt", op.nextAttemptAt().toEpochMilli() == 0 ? null : op.nextAttemptAt().toString());
+                    n.put("error", op.error());
+                    n.put("baseVersion", op.baseVersion());
+                }
+                return arr;
+            });
+        }
+    }
+
+    @Command(name = "retry", mixinStandardHelpOptions = true,
+            description = "Put failed operations back in the queue: the one named, or all. Prints how many.")
+    static final class Retry extends Sub {
+        @Parameters(index = "0", arity = "0..1", paramLabel = "OP_ID") String opId;
+
+        @Override
+        public Integer call() {
+            return run(c -> {
+                int n = opId == null ? c.pendingOperations().retryAll() : c.pendingOperations().retry(opId);
+                ObjectNode out = Json.mapper().createObjectNode();
+                out.put("retried", n);
+                return out;
+            });
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.syncline.client;
+
+import dev.syncline.client.internal.outbox.Outbox;
+import dev.syncline.client.internal.store.OutboxChanged;
+import dev.syncline.client.internal.watch.WatchHub;
+import dev.syncline.core.InvalidInputException;
+import dev.syncline.core.Names;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Flow;
+
+/**
+ * The outbox as the app sees it: every local change waits here, durably and in push order, until
+ * the server applies it. Operations are added by the repositories inside each write's own
+ * transaction (and coalesced: update after update keeps one operation with the newest data and
+ * the oldest base; create then update stays one create; create then delete removes both; update
+ * then delete becomes a delete). They are pushed by priority, but strictly first-in first-out per
+ * document; a failed operation holds back later ones on its own document only. Transient failures
+ * retry with capped exponential backoff and jitter; permanent ones stay here as FAILED, with their
+ * data and error, until the app {@link #retry retries} them.
+ *
+ * <p>Thread-safe.
+ */
+public final class PendingOperationsManager {
+    private final Outbox outbox;
+    private final WatchHub watches;
+    private final long maxPending;
+    private final Duration maxPendingAge;
+
+    PendingOperationsManager(Outbox outbox, WatchHub watches, long maxPending, Duration maxPendingAge) {
+        this.outbox = outbox;
+        this.watches = watches;
+        this.maxPending = maxPending;
+        this.maxPendingAge = maxPendingAge;
+    }
+
+    /** @return how many operations wait or are being pushed (failed ones are not counted) */
+    public long getPendingOperationsCount() {
+        return outbox.pendingCount();
+    }
+
+    /** @return every outstanding operation (pending, in flight, failed) in the order they will be pushed */
+    public List<PendingOperation> pendingOperations() {
+        return outbox.list();
+    }
+
+    /** @return the failed operations (dead letters), oldest first */
+    public List<PendingOperation> failedOperations() {
+        return outbox.list().stream().filter(op -> op.state() == OperationState.FAILED).toList();
+    }
+
+    /**
+     * @return the outstanding operations of one document, oldest first
+     * @throws InvalidInputException when a name is bad
+     */
+    public List<PendingOperation> operationsFor(String scope, String type, String id) {
+        Names.requireScope(scope);
+        Names.requireType(type);
+        Names.requireId(id);
+        return outbox.listFor(scope, type, id);
+    }
+
+    /**
+     * @return the operation with {@code opId}, in any state (empty once cleaned up)
+     * @throws InvalidInputException when {@code opId} is null or blank
+     */
+    public Optional<PendingOperation> operation(String opId) {
+        return outbox.get(opId);
+    }
+
+    /**
+     * Watches the outbox: emits the outstanding operations at once and after every change to the
+     * outbox (newest state when changes come faster than the subscriber takes them).
+     */
+    public Flow.Publisher<List<PendingOperation>> watchPendingOperations() {
+        return watches.query(e -> e == OutboxChanged.INSTANCE, outbox::list);
+    }
+
+    /** @return ok, or degraded with reasons (too many pending, oldest too old, failed operations) */
+    public SyncHealth syncHealth() {
+        return outbox.health(maxPending, maxPendingAge);
+    }
+
+    /**
+     * Puts one failed operation back in the queue, due at once.
+     *
+     * @return 1
+     * @throws InvalidInputException when {@code opId} is blank, unknown, or not failed
+     */
+    public int retry(String opId) {
+        if (opId == null || opId.isBlank()) {
+            throw new InvalidInputException("invalid_op_id", "opId is missing; use retryAll() to retry every failed operation");
+        }
+        return outbox.retry(opId);
+    }
+
+    /** @return how many failed operations were put back in the queue */
+    public int retryAll() {
+        return outbox.retry(null);
+    }
+
+    /**
+     * Deletes completed operations older than {@code olderThan}.
+     *
+     * @return how many were deleted
+     * @throws InvalidInputException when {@code olderThan} is null or negative
+     */
+    public int cleanup(Duration olderThan) {
+        return outbox.cleanup(olderThan);
+    }
+}

@@ -1,0 +1,268 @@
+package dev.syncline.client;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.syncline.client.internal.store.DocumentChanged;
+import dev.syncline.client.internal.store.LocalStore;
+import dev.syncline.client.internal.store.StoredDocument;
+import dev.syncline.core.InvalidInputException;
+import dev.syncline.core.Json;
+import dev.syncline.core.Names;
+import dev.syncline.core.SyncStatus;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Flow;
+
+/**
+ * The cache-aside repository of one entity type: reads answer from the local store at once, and
+ * each write changes the document, its {@link dev.syncline.core.SyncMetadata} and the outbox in
+ * one SQLite transaction, on disk before the method returns. Watchers
+ * ({@link #watch}, {@link #watchAll}, {@link #watchQuery}) emit the current result at once and
+ * again after every change, on the client's executor, never on the writer's thread.
+ *
+ * <p>Every method checks its arguments first and throws {@link InvalidInputException} naming the
+ * problem; then nothing is written. Thread-safe.
+ *
+ * @param <T> the entity class
+ */
+public final class Repository<T> {
+    private final SyncClient client;
+    private final EntityType<T> type;
+    private final LocalStore store;
+
+    Repository(SyncClient client, EntityType<T> type) {
+        this.client = client;
+        this.type = type;
+        this.store = client.store();
+    }
+
+    /** @return the entity type of this repository */
+    public EntityType<T> entityType() {
+        return type;
+    }
+
+    /**
+     * Creates or replaces {@code entity} locally and queues it for push.
+     *
+     * @return the stored document with its sync metadata
+     * @throws InvalidInputException when {@code entity} is null, its scope or id is missing or
+     *     breaks the name rules, or it does not serialise to a JSON object of at most 256 KiB
+     */
+    public Document<T> save(T entity) {
+        client.ensureOpen();
+        String json = toJson(entity);
+        String scope = type.scopeOf(entity);
+        String id = type.idOf(entity);
+        LocalStore.WriteOutcome out = store.write(scope, type.name(), id, new LocalStore.Put(json), type.priority(), null);
+        return new Document<>(scope, type.name(), id, entity, false, out.after().sync());
+    }
+
+    /**
+     * Sets some top-level fields of an existing entity locally and queues the result for push.
+     *
+     * @param fields field name to new value (a value is mapped with Jackson; null sets JSON null)
+     * @return the stored document
+     * @throws InvalidInputException when a name is bad, {@code fields} is null or empty, the entity
+     *     does not exist, or the patched data no longer reads as the entity class
+     */
+    public Document<T> patch(String scope, String id, Map<String, ?> fields) {
+        client.ensureOpen();
+        checkKey(scope, id);
+        if (fields == null || fields.isEmpty()) {
+            throw new InvalidInputException("invalid_data", type.name() + " patch of '" + id + "' has no fields");
+        }
+        ObjectNode patch = Json.mapper().createObjectNode();
+        for (Map.Entry<String, ?> e : fields.entrySet()) {
+            if (e.getKey() == null || e.getKey().isEmpty()) {
+                throw new InvalidInputException("invalid_data", type.name() + " patch of '" + id + "' has an empty field name");
+            }
+            try {
+                patch.set(e.getKey(), Json.mapper().valueToTree(e.getValue()));
+            } catch (IllegalArgumentException ex) {
+                throw new InvalidInputException("invalid_data", type.name() + " patch of '" + id + "': field '" + e.getKey()
+                        + "' cannot be serialised: " + ex.getMessage());
+            }
+        }
+        LocalStore.WriteOutcome out = store.write(scope, type.name(), id, new LocalStore.Patch(patch), type.priority(),
+                this::checkReadable);
+        return SyncClient.typed(out.after(), type.javaClass());
+    }
+
+    /**
+     * Deletes the entity locally (a tombstone, queued for push).
+     *
+     * @return true when it existed; false when there was nothing to delete (nothing is written)
+     * @throws InvalidInputException when a name is bad
+     */
+    public boolean delete(String scope, String id) {
+        client.ensureOpen();
+        checkKey(scope, id);
+        return store.write(scope, type.name(), id, new LocalStore.Delete(), type.priority(), null).changed();
+    }
+
+    /**
+     * Deletes {@code entity} (found by its scope and id).
+     *
+     * @return true when it existed
+     * @throws InvalidInputException when {@code entity} is null or its scope or id is bad
+     */
+    public boolean delete(T entity) {
+        requireEntity(entity);
+        return delete(type.scopeOf(entity), type.idOf(entity));
+    }
+
+    /**
+     * @return the live entity, or empty when absent or deleted
+     * @throws InvalidInputException when a name is bad
+     */
+    public Optional<T> get(String scope, String id) {
+        return document(scope, id).filter(d -> !d.deleted()).map(Document::value);
+    }
+
+    /**
+     * @return the document with its sync metadata, tombstones included
+     * @throws InvalidInputException when a name is bad
+     */
+    public Optional<Document<T>> document(String scope, String id) {
+        client.ensureOpen();
+        checkKey(scope, id);
+        return store.get(scope, type.name(), id).map(d -> SyncClient.typed(d, type.javaClass()));
+    }
+
+    /**
+     * Runs {@code query} over this type's live entities.
+     *
+     * @throws InvalidInputException when the query is null or filters on a field that is not a
+     *     declared index
+     */
+    public List<T> query(Query query) {
+        client.ensureOpen();
+        checkQuery(query);
+        return run(query);
+    }
+
+    /** @return every live entity of this type, ordered by id */
+    public List<T> all() {
+        return query(Query.all());
+    }
+
+    /**
+     * Documents of this type whose status is one of {@code statuses} (for badges).
+     *
+     * @throws InvalidInputException when no status is given or one is null
+     */
+    public List<Document<T>> withStatus(SyncStatus... statuses) {
+        client.ensureOpen();
+        return store.withStatus(type.name(), SyncClient.checkStatuses(statuses)).stream()
+                .map(d -> SyncClient.typed(d, type.javaClass())).toList();
+    }
+
+    /** @return documents with a change waiting or being pushed */
+    public List<Document<T>> pending() {
+        return withStatus(SyncStatus.PENDING, SyncStatus.SYNCING);
+    }
+
+    /** @return documents whose push failed permanently */
+    public List<Document<T>> failed() {
+        return withStatus(SyncStatus.ERROR);
+    }
+
+    /** @return documents in an open conflict */
+    public List<Document<T>> inConflict() {
+        return withStatus(SyncStatus.CONFLICT);
+    }
+
+    /**
+     * Watches one entity: emits its current value at once (empty when absent or deleted), then its
+     * value after every committed change to it, in commit order, none skipped. Values wait in an
+     * unbounded per-subscription buffer while the subscriber has no demand, so request promptly.
+     *
+     * @throws InvalidInputException when a name is bad
+     */
+    public Flow.Publisher<Optional<T>> watch(String scope, String id) {
+        client.ensureOpen();
+        checkKey(scope, id);
+        return client.watches().document(scope, type.name(), id,
+                c -> LocalStore.get(c, scope, type.name(), id).orElse(null),
+                (StoredDocument d) -> d == null || d.deleted() ? Optional.<T>empty()
+                        : Optional.ofNullable(SyncClient.typed(d, type.javaClass()).value()),
+                DocumentChanged::after);
+    }
+
+    /** @return a publisher of every live entity of this type (see {@link #watchQuery}) */
+    public Flow.Publisher<List<T>> watchAll() {
+        return watchQuery(Query.all());
+    }
+
+    /**
+     * Watches a query: emits its result at once and again after every commit that changes a
+     * document of this type. When commits come faster than the subscriber takes them, it gets the
+     * newest result (never an older one after a newer).
+     *
+     * @throws InvalidInputException when the query is null or filters on an undeclared field
+     */
+    public Flow.Publisher<List<T>> watchQuery(Query query) {
+        client.ensureOpen();
+        checkQuery(query);
+        String name = type.name();
+        return client.watches().query(e -> e instanceof DocumentChanged d && d.type().equals(name), () -> run(query));
+    }
+
+    private List<T> run(Query q) {
+        return store.query(type.name(), q.scope(), q.field(), q.value(), q.orderBy(), q.descending(), q.limit(), false)
+                .stream().map(d -> SyncClient.typed(d, type.javaClass()).value()).toList();
+    }
+
+    private void checkQuery(Query query) {
+        if (query == null) {
+            throw new InvalidInputException("invalid_query", type.name() + ": query is null");
+        }
+        if (query.field() != null && !type.indexes().contains(query.field())) {
+            throw new InvalidInputException("invalid_query", type.name() + ": field '" + query.field()
+                    + "' is not a declared index (declared: " + type.indexes() + "); declare it with EntityType.Builder.index");
+        }
+    }
+
+    private void checkKey(String scope, String id) {
+        type.requireName(() -> Names.requireScope(scope));
+        type.requireName(() -> Names.requireId(id));
+    }
+
+    private void requireEntity(T entity) {
+        if (entity == null) {
+            throw new InvalidInputException("invalid_data", type.name() + ": entity is null");
+        }
+        if (!type.javaClass().isInstance(entity)) {
+            throw new InvalidInputException("invalid_data", type.name() + ": expected " + type.javaClass().getName()
+                    + " but got " + entity.getClass().getName());
+        }
+    }
+
+    /** Serialises straight to text (one pass; the store needs nothing else). */
+    private String toJson(T entity) {
+        requireEntity(entity);
+        String json;
+        try {
+            json = Json.mapper().writeValueAsString(entity);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
+            String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.toString();
+            throw new InvalidInputException("invalid_data", type.name() + ": cannot serialise "
+                    + entity.getClass().getSimpleName() + ": " + why);
+        }
+        if (json.isEmpty() || json.charAt(0) != '{') {
+            throw new InvalidInputException("invalid_data", type.name() + ": " + entity.getClass().getSimpleName()
+                    + " does not serialise to a JSON object");
+        }
+        return json;
+    }
+
+    private ObjectNode checkReadable(ObjectNode data) {
+        try {
+            Json.mapper().treeToValue(data, type.javaClass());
+            return data;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+            throw new InvalidInputException("invalid_data", type.name() + ": the data no longer reads as "
+                    + type.javaClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,581 @@
+package dev.syncline.client;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.syncline.client.internal.outbox.Outbox;
+import dev.syncline.client.internal.store.Database;
+import dev.syncline.client.internal.store.LocalStore;
+import dev.syncline.client.internal.store.StoredDocument;
+import dev.syncline.client.internal.watch.WatchHub;
+import dev.syncline.core.ConflictResolutionStrategy;
+import dev.syncline.core.Hlc;
+import dev.syncline.core.HlcClock;
+import dev.syncline.core.InvalidInputException;
+import dev.syncline.core.Json;
+import dev.syncline.core.Names;
+import dev.syncline.core.SyncPriority;
+import dev.syncline.core.SyncStatus;
+import dev.syncline.core.SynclineException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one object an app builds: a replica of its data in one local SQLite file, with typed
+ * {@link Repository repositories} per registered {@link EntityType}, untyped {@link Documents},
+ * the {@link PendingOperationsManager outbox} and live queries. Every read answers from the local
+ * file; every write is on disk, with its outbox operation, before the call returns; the network is
+ * never on the write path.
+ *
+ * <pre>{@code
+ * try (SyncClient client = SyncClient.builder()
+ *         .database(Path.of("trackflow.db"))
+ *         .register(projects).register(tracks)
+ *         .build()) {
+ *     Repository<AudioTrack> repo = client.repository(AudioTrack.class);
+ *     repo.save(new AudioTrack(...));
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: share one instance per database file for the app's lifetime.
+ */
+public final class SyncClient implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SyncClient.class);
+
+    private final Database db;
+    private final LocalStore store;
+    private final Outbox outbox;
+    private final WatchHub watches;
+    private final Clock clock;
+    private final String clientId;
+    private final URI serverUrl;
+    private final Supplier<String> tokenProvider;
+    private final Map<String, EntityType<?>> typesByName;
+    private final Map<Class<?>, EntityType<?>> typesByClass;
+    private final Map<String, ConflictResolutionStrategy> policies;
+    private final Map<String, Repository<?>> repositories = new HashMap<>();
+    private final Documents documents;
+    private final PendingOperationsManager pendingOperations;
+    private final ExecutorService ownedExecutor;
+    private volatile boolean closed;
+
+    private SyncClient(Builder b, Database db) {
+        this.db = db;
+        this.clock = b.clock;
+        this.clientId = LocalStore.metaOrInit(db, "client_id", UUID.randomUUID().toString());
+        this.outbox = new Outbox(db, clock, b.retryPolicy, b.random);
+        String saved = LocalStore.meta(db, "hlc").orElse(null);
+        Hlc last = saved != null && Hlc.isValid(saved) ? Hlc.parse(saved) : null;
+        // Restart the clock at or above the last stamp this replica issued, so stamps never go back.
+        this.store = new LocalStore(db, outbox, new HlcClock(clock, clientId, last), clock);
+        if (b.serverUrl != null) {
+            store.putMeta("server_url", b.serverUrl.toString());
+        }
+        if (b.token != null) {
+            store.putMeta("token", b.token);
+        }
+        this.serverUrl = b.serverUrl != null ? b.serverUrl : store.meta("server_url").map(URI::create).orElse(null);
+        String rememberedToken = b.token != null ? b.token : store.meta("token").orElse(null);
+        this.tokenProvider = b.tokenProvider != null ? b.tokenProvider : (rememberedToken == null ? null : () -> rememberedToken);
+        if (b.executor != null) {
+            this.ownedExecutor = null;
+            this.watches = new WatchHub(db, b.executor);
+        } else {
+            AtomicInteger n = new AtomicInteger();
+            this.ownedExecutor = Executors.newFixedThreadPool(2, r -> {
+                Thread t = new Thread(r, "syncline-watch-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            this.watches = new WatchHub(db, ownedExecutor);
+        }
+        this.typesByName = Collections.unmodifiableMap(new LinkedHashMap<>(b.types));
+        Map<Class<?>, EntityType<?>> byClass = new HashMap<>();
+        for (EntityType<?> t : b.types.values()) {
+            // A class used by several types is ambiguous: repository(Class) must then name the type.
+            byClass.put(t.javaClass(), byClass.containsKey(t.javaClass()) ? null : t);
+            for (String field : t.indexes()) {
+                store.declareIndex(t.name(), field);
+            }
+            store.putPolicy(t.name(), t.conflictStrategy().wire());
+        }
+        this.typesByClass = byClass;
+        for (Map.Entry<String, ConflictResolutionStrategy> e : b.policies.entrySet()) {
+            store.putPolicy(e.getKey(), e.getValue().wire());
+        }
+        Map<String, ConflictResolutionStrategy> remembered = new LinkedHashMap<>();
+        store.policies().forEach((type, s) -> remembered.put(type, ConflictResolutionStrategy.fromWire(s)));
+        this.policies = Collections.unmodifiableMap(remembered);
+        this.documents = new Documents(this);
+        this.pendingOperations = new PendingOperationsManager(outbox, watches, b.maxPending, b.maxPendingAge);
+        int recovered = outbox.recoverInFlight();
+        log.debug("sync client {} opened {} ({} entity types, {} in-flight operations recovered)", clientId, db.file(),
+                typesByName.size(), recovered);
+    }
+
+    /** @return a new builder */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * @return the repository of the entity type registered for {@code javaClass}
+     * @throws InvalidInputException when no type, or more than one, is registered for the class
+     */
+    @SuppressWarnings("unchecked")
+    public <T> Repository<T> repository(Class<T> javaClass) {
+        ensureOpen();
+        if (javaClass == null) {
+            throw new InvalidInputException("unknown_type", "entity class is null");
+        }
+        if (!typesByClass.containsKey(javaClass)) {
+            throw new InvalidInputException("unknown_type", "no entity type is registered for class " + javaClass.getName()
+                    + "; register one with SyncClient.builder().register(EntityType.builder(...).build())");
+        }
+        EntityType<T> type = (EntityType<T>) typesByClass.get(javaClass);
+        if (type == null) {
+            throw new InvalidInputException("unknown_type", "several entity types use class " + javaClass.getName()
+                    + "; call repository(typeName, class)");
+        }
+        return repository(type.name(), javaClass);
+    }
+
+    /**
+     * @return the repository of the registered type {@code typeName}
+     * @throws InvalidInputException when the type is not registered or is registered with another class
+     */
+    @SuppressWarnings("unchecked")
+    public <T> Repository<T> repository(String typeName, Class<T> javaClass) {
+        ensureOpen();
+        EntityType<?> type = typesByName.get(typeName);
+        if (type == null) {
+            throw new InvalidInputException("unknown_type", "entity type '" + typeName + "' is not registered (registered: "
+                    + typesByName.keySet() + ")");
+        }
+        if (javaClass == null || !type.javaClass().equals(javaClass)) {
+            throw new InvalidInputException("unknown_type", "entity type '" + typeName + "' is registered with "
+                    + type.javaClass().getName() + ", not " + (javaClass == null ? "null" : javaClass.getName()));
+        }
+        synchronized (repositories) {
+            return (Repository<T>) repositories.computeIfAbsent(typeName,
+                    n -> new Repository<>(this, (EntityType<T>) type));
+        }
+    }
+
+    /** @return untyped access to every document, of any type (JSON objects) */
+    public Documents documents() {
+        ensureOpen();
+        return documents;
+    }
+
+    /** @return the outbox */
+    public PendingOperationsManager pendingOperations() {
+        ensureOpen();
+        return pendingOperations;
+    }
+
+    /** @return this replica's id (a UUID made when the file was created) */
+    public String clientId() {
+        return clientId;
+    }
+
+    /** @return the local database file */
+    public Path databaseFile() {
+        return db.file();
+    }
+
+    /** @return the sync server's URL: the builder's, else the one this replica remembers */
+    public Optional<URI> serverUrl() {
+        return Optional.ofNullable(serverUrl);
+    }
+
+    /** @return true when a token is available (from the builder's provider or remembered) */
+    public boolean hasToken() {
+        return tokenProvider != null;
+    }
+
+    /** @return the registered entity types, by name */
+    public Map<String, EntityType<?>> entityTypes() {
+        return typesByName;
+    }
+
+    /**
+     * @return the conflict strategy of {@code type}: registered or remembered, else {@code merge}
+     * @throws InvalidInputException when the type name is bad
+     */
+    public ConflictResolutionStrategy conflictStrategy(String type) {
+        Names.requireType(type);
+        return policies.getOrDefault(type, ConflictResolutionStrategy.MERGE);
+    }
+
+    /** @return the conflict strategies this replica remembers, by type */
+    public Map<String, ConflictResolutionStrategy> conflictStrategies() {
+        return policies;
+    }
+
+    /**
+     * Documents of every type whose status is one of {@code statuses} (for badges).
+     *
+     * @throws InvalidInputException when no status is given or one is null
+     */
+    public List<Document<ObjectNode>> documentsWithStatus(SyncStatus... statuses) {
+        ensureOpen();
+        return store.withStatus(null, checkStatuses(statuses)).stream().map(SyncClient::untyped).toList();
+    }
+
+    /** @return a snapshot of pending, failed, conflicts, cursors and health */
+    public ReplicaStatus status() {
+        ensureOpen();
+        SyncHealth health = pendingOperations.syncHealth();
+        return new ReplicaStatus(health.pendingCount(), health.oldestPendingAge(), health.failedCount(),
+                store.openConflicts(), store.cursors(), health);
+    }
+
+    static List<SyncStatus> checkStatuses(SyncStatus... statuses) {
+        if (statuses == null || statuses.length == 0) {
+            throw new InvalidInputException("invalid_status", "give at least one sync status");
+        }
+        for (SyncStatus s : statuses) {
+            if (s == null) {
+                throw new InvalidInputException("invalid_status", "a sync status is null");
+            }
+        }
+        return Arrays.asList(statuses);
+    }
+
+    /** Closes the file and completes every watcher. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        watches.completeAll();
+        if (ownedExecutor != null) {
+            ownedExecutor.shutdown();
+        }
+        db.close();
+        log.debug("sync client {} closed {}", clientId, db.file());
+    }
+
+    void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("sync client on " + db.file() + " is closed");
+        }
+    }
+
+    LocalStore store() {
+        return store;
+    }
+
+    Outbox outbox() {
+        return outbox;
+    }
+
+    WatchHub watches() {
+        return watches;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    EntityType<?> registered(String type) {
+        return typesByName.get(type);
+    }
+
+    SyncPriority priorityOf(String type) {
+        EntityType<?> t = typesByName.get(type);
+        return t == null ? SyncPriority.MEDIUM : t.priority();
+    }
+
+    static Document<ObjectNode> untyped(StoredDocument d) {
+        return new Document<>(d.scope(), d.type(), d.id(), d.data() == null ? null : (ObjectNode) Json.parse(d.data()),
+                d.deleted(), d.sync());
+    }
+
+    static <T> Document<T> typed(StoredDocument d, Class<T> cls) {
+        T value = null;
+        if (d.data() != null && !d.deleted()) {
+            try {
+                value = Json.mapper().readValue(d.data(), cls);
+            } catch (java.io.IOException e) {
+                throw new SynclineException("stored " + d.type() + " '" + d.id() + "' in scope '" + d.scope()
+                        + "' cannot be read as " + cls.getSimpleName() + ": " + e.getMessage(), e);
+            }
+        }
+        return new Document<>(d.scope(), d.type(), d.id(), value, d.deleted(), d.sync());
+    }
+
+    /**
+     * Builds a {@link SyncClient}. Settings are checked when given and when built; each may be
+     * given once. Not thread-safe.
+     */
+    public static final class Builder {
+        private Path database;
+        private URI serverUrl;
+        private Supplier<String> tokenProvider;
+        private String token;
+        private Clock clock = Clock.systemUTC();
+        private boolean clockSet;
+        private Executor executor;
+        private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+        private boolean retrySet;
+        private RandomGenerator random;
+        private long maxPending = 50;
+        private Duration maxPendingAge = Duration.ofMinutes(60);
+        private boolean healthSet;
+        private Durability durability;
+        private final Map<String, EntityType<?>> types = new LinkedHashMap<>();
+        private final Map<String, ConflictResolutionStrategy> policies = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        /**
+         * @param file the local SQLite file (created with its directory if absent)
+         * @return this builder
+         * @throws InvalidInputException when null or set twice
+         */
+        public Builder database(Path file) {
+            requireOnce("database", database, file);
+            this.database = file;
+            return this;
+        }
+
+        /**
+         * @param url the sync server's base URL (http or https); remembered by the replica
+         * @return this builder
+         * @throws InvalidInputException when null, set twice, or not an http(s) URL
+         */
+        public Builder serverUrl(URI url) {
+            requireOnce("serverUrl", serverUrl, url);
+            if (url.getScheme() == null || !(url.getScheme().equals("http") || url.getScheme().equals("https"))
+                    || url.getHost() == null) {
+                throw new InvalidInputException("invalid_setting", "serverUrl must be an http(s) URL with a host: " + url);
+            }
+            this.serverUrl = url;
+            return this;
+        }
+
+        /**
+         * @param url the sync server's base URL as text
+         * @return this builder
+         * @throws InvalidInputException when null, set twice, or not an http(s) URL
+         */
+        public Builder serverUrl(String url) {
+            if (url == null) {
+                throw new InvalidInputException("invalid_setting", "serverUrl is null");
+            }
+            try {
+                return serverUrl(URI.create(url));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException("invalid_setting", "serverUrl is not a URL: " + url);
+            }
+        }
+
+        /**
+         * @param provider supplies a bearer token whenever the client talks to the server (not stored)
+         * @return this builder
+         * @throws InvalidInputException when null, set twice or combined with {@link #token}
+         */
+        public Builder tokenProvider(Supplier<String> provider) {
+            requireOnce("tokenProvider", tokenProvider, provider);
+            if (token != null) {
+                throw new InvalidInputException("invalid_setting", "give token or tokenProvider, not both");
+            }
+            this.tokenProvider = provider;
+            return this;
+        }
+
+        /**
+         * @param token a fixed bearer token, remembered by the replica (for scripts and the CLI)
+         * @return this builder
+         * @throws InvalidInputException when blank, set twice or combined with {@link #tokenProvider}
+         */
+        public Builder token(String token) {
+            requireOnce("token", this.token, token);
+            if (tokenProvider != null) {
+                throw new InvalidInputException("invalid_setting", "give token or tokenProvider, not both");
+            }
+            if (token.isBlank()) {
+                throw new InvalidInputException("invalid_setting", "token is blank");
+            }
+            this.token = token;
+            return this;
+        }
+
+        /**
+         * @param clock wall time for HLC stamps, timestamps and backoff (tests pass a fake)
+         * @return this builder
+         * @throws InvalidInputException when null or set twice
+         */
+        public Builder clock(Clock clock) {
+            requireOnce("clock", clockSet ? this.clock : null, clock);
+            this.clock = clock;
+            this.clockSet = true;
+            return this;
+        }
+
+        /**
+         * @param executor runs live-query work and subscriber callbacks (default: two daemon threads);
+         *     it must not run tasks on the submitting thread, which may be a writer holding the write lock
+         * @return this builder
+         * @throws InvalidInputException when null or set twice
+         */
+        public Builder executor(Executor executor) {
+            requireOnce("executor", this.executor, executor);
+            this.executor = executor;
+            return this;
+        }
+
+        /**
+         * @param policy backoff for transient push failures (default {@link RetryPolicy#DEFAULT})
+         * @return this builder
+         * @throws InvalidInputException when null or set twice
+         */
+        public Builder retryPolicy(RetryPolicy policy) {
+            requireOnce("retryPolicy", retrySet ? retryPolicy : null, policy);
+            this.retryPolicy = policy;
+            this.retrySet = true;
+            return this;
+        }
+
+        /**
+         * @param random jitter source for backoff (tests pass a seeded one)
+         * @return this builder
+         * @throws InvalidInputException when null or set twice
+         */
+        public Builder random(RandomGenerator random) {
+            requireOnce("random", this.random, random);
+            this.random = random;
+            return this;
+        }
+
+        /**
+         * Sets when {@link PendingOperationsManager#syncHealth()} reports degraded (default: more
+         * than 50 pending, or the oldest older than 60 minutes).
+         *
+         * @return this builder
+         * @throws InvalidInputException when out of range or set twice
+         */
+        public Builder healthThresholds(long maxPending, Duration maxPendingAge) {
+            if (healthSet) {
+                throw new InvalidInputException("invalid_setting", "healthThresholds is set twice");
+            }
+            if (maxPending < 0) {
+                throw new InvalidInputException("invalid_setting", "healthThresholds maxPending must not be negative: " + maxPending);
+            }
+            if (maxPendingAge == null || maxPendingAge.isNegative()) {
+                throw new InvalidInputException("invalid_setting", "healthThresholds maxPendingAge must be zero or positive: " + maxPendingAge);
+            }
+            this.maxPending = maxPending;
+            this.maxPendingAge = maxPendingAge;
+            this.healthSet = true;
+            return this;
+        }
+
+        /**
+         * @param durability FULL (default) or NORMAL
+         * @return this builder
+         * @throws InvalidInputException when null or set twice
+         */
+        public Builder durability(Durability durability) {
+            requireOnce("durability", this.durability, durability);
+            this.durability = durability;
+            return this;
+        }
+
+        /**
+         * Registers an entity type.
+         *
+         * @return this builder
+         * @throws InvalidInputException when null or when its name is registered already
+         */
+        public Builder register(EntityType<?> type) {
+            if (type == null) {
+                throw new InvalidInputException("invalid_setting", "entity type is null");
+            }
+            if (types.containsKey(type.name())) {
+                throw new InvalidInputException("invalid_setting", "entity type '" + type.name() + "' is registered twice");
+            }
+            types.put(type.name(), type);
+            return this;
+        }
+
+        /**
+         * Sets (and makes the replica remember) the conflict strategy of a type that may not be
+         * registered here, such as a type only handled as untyped documents.
+         *
+         * @return this builder
+         * @throws InvalidInputException when the type name is bad, the strategy null, or set twice
+         */
+        public Builder conflictStrategy(String type, ConflictResolutionStrategy strategy) {
+            Names.requireType(type);
+            if (strategy == null) {
+                throw new InvalidInputException("invalid_setting", "conflict strategy of '" + type + "' is null");
+            }
+            if (policies.putIfAbsent(type, strategy) != null) {
+                throw new InvalidInputException("invalid_setting", "conflict strategy of '" + type + "' is set twice");
+            }
+            return this;
+        }
+
+        /**
+         * Opens the local store (creating and migrating it) and returns the client.
+         *
+         * @throws InvalidInputException when the database is not set, or a registered type's
+         *     strategy contradicts one given by {@link #conflictStrategy}
+         * @throws dev.syncline.client.internal.store.LocalStoreException when the file cannot be opened
+         */
+        public SyncClient build() {
+            if (database == null) {
+                throw new InvalidInputException("invalid_setting", "database is not set; call database(Path)");
+            }
+            for (Map.Entry<String, ConflictResolutionStrategy> e : policies.entrySet()) {
+                EntityType<?> t = types.get(e.getKey());
+                if (t != null && t.conflictStrategy() != e.getValue()) {
+                    throw new InvalidInputException("invalid_setting", "conflict strategy of '" + e.getKey()
+                            + "' is set to " + e.getValue().wire() + " but its entity type says " + t.conflictStrategy().wire());
+                }
+            }
+            if (random == null) {
+                random = new java.util.SplittableRandom();
+            }
+            Database db = Database.open(database, durability != Durability.NORMAL);
+            try {
+                return new SyncClient(this, db);
+            } catch (RuntimeException e) {
+                db.close();
+                throw e;
+            }
+        }
+
+        private static void requireOnce(String setting, Object current, Object value) {
+            if (value == null) {
+                throw new InvalidInputException("invalid_setting", setting + " is null");
+            }
+            if (current != null) {
+                throw new InvalidInputException("invalid_setting", setting + " is set twice");
+            }
+        }
+    }
+}

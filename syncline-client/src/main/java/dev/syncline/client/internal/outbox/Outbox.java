@@ -1,0 +1,566 @@
+package dev.syncline.client.internal.outbox;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.syncline.client.OperationState;
+import dev.syncline.client.PendingOperation;
+import dev.syncline.client.RetryPolicy;
+import dev.syncline.client.SyncHealth;
+import dev.syncline.client.internal.store.Database;
+import dev.syncline.client.internal.store.DocumentChanged;
+import dev.syncline.client.internal.store.OutboxChanged;
+import dev.syncline.client.internal.store.Rows;
+import dev.syncline.client.internal.store.StoredDocument;
+import dev.syncline.core.InvalidInputException;
+import dev.syncline.core.Json;
+import dev.syncline.core.Names;
+import dev.syncline.core.OperationType;
+import dev.syncline.core.SyncPriority;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable outbox behind {@code PendingOperationsManager}: adds operations inside the caller's
+ * write transaction (coalescing them), and moves them through the {@link OperationState} machine
+ * for the push side (claim, ack, fail) and for the app (retry, cleanup).
+ *
+ * <p>Design: every state change goes through {@link #move}, a conditional
+ * {@code UPDATE ... WHERE op_id = ? AND state = ?}, so a move made from a stale view changes
+ * nothing and is reported. Order: an operation may be claimed only when no earlier operation on
+ * its document is still outstanding (pending, in flight or failed), so a later change never
+ * overtakes an earlier one and a failed operation holds back its own document only. Among
+ * claimable operations, priority first, then queue order.
+ *
+ * <p>Coalescing merges a new operation only into its document's newest operation, and only when
+ * that one is PENDING and was never sent ({@code attempts = 0}): an operation the server may
+ * already have applied must keep its opId and data, or idempotency would lose the new data.
+ *
+ * <p>Concurrency: thread-safe; all writes go through {@link Database#write}.
+ */
+public final class Outbox {
+    private static final Logger log = LoggerFactory.getLogger(Outbox.class);
+    private static final String OP_COLUMNS =
+            "op_id, scope, type, id, op_type, priority, state, base_version, data, hlc, attempts, next_attempt_at, error, created_at, seq";
+
+    /** What {@link #addOperation} did. */
+    public enum AddResult {
+        /** A new operation was queued. */
+        ADDED,
+        /** The change was merged into the document's queued operation. */
+        MERGED,
+        /** A queued create and this delete cancelled each other; nothing remains queued. */
+        CANCELLED
+    }
+
+    private final Database db;
+    private final Clock clock;
+    private final RetryPolicy retryPolicy;
+    private final RandomGenerator random;
+
+    /**
+     * @param db the local store's database
+     * @param clock time for timestamps and backoff (persisted, so wall time)
+     * @param retryPolicy backoff for transient failures
+     * @param random jitter source
+     */
+    public Outbox(Database db, Clock clock, RetryPolicy retryPolicy, RandomGenerator random) {
+        this.db = Objects.requireNonNull(db, "db");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+        this.random = Objects.requireNonNull(random, "random");
+    }
+
+    /**
+     * Queues a change inside the caller's transaction, coalescing it with the document's newest
+     * queued operation when that one was never sent.
+     *
+     * @param tx the caller's write transaction
+     * @param baseVersion the server version the change was made on (0: never on the server)
+     * @param dataJson the document's new data as JSON object text; null for a delete
+     * @param hlc the write's HLC stamp
+     * @return what was done
+     * @throws InvalidInputException when an argument breaks a rule (nothing is written)
+     */
+    public AddResult addOperation(Database.Tx tx, String scope, String type, String id, OperationType operationType,
+            SyncPriority priority, long baseVersion, String dataJson, String hlc) throws SQLException {
+        Names.requireScope(scope);
+        Names.requireType(type);
+        Names.requireId(id);
+        if (operationType == null) {
+            throw new InvalidInputException("invalid_operation", "operationType is missing");
+        }
+        if (priority == null) {
+            throw new InvalidInputException("invalid_operation", "priority is missing");
+        }
+        if (baseVersion < 0) {
+            throw new InvalidInputException("invalid_operation", "baseVersion must not be negative: " + baseVersion);
+        }
+        if ((operationType == OperationType.DELETE) != (dataJson == null)) {
+            throw new InvalidInputException("invalid_operation",
+                    operationType == OperationType.DELETE ? "a delete carries no data" : operationType.wire() + " needs data");
+        }
+        if (hlc == null || hlc.isEmpty()) {
+            throw new InvalidInputException("invalid_operation", "hlc is missing");
+        }
+        long now = clock.millis();
+        PreparedStatement last = tx.prepare("SELECT seq, op_id, op_type, state, attempts, priority FROM outbox"
+                + " WHERE scope = ? AND type = ? AND id = ? AND state <> 'done' ORDER BY seq DESC LIMIT 1");
+        last.setString(1, scope);
+        last.setString(2, type);
+        last.setString(3, id);
+        long seq = -1;
+        String opId = null;
+        OperationType lastType = null;
+        boolean mergeable = false;
+        int lastPriority = 0;
+        try (ResultSet rs = last.executeQuery()) {
+            if (rs.next()) {
+                seq = rs.getLong(1);
+                opId = rs.getString(2);
+                lastType = OperationType.fromWire(rs.getString(3));
+                mergeable = OperationState.fromWire(rs.getString(4)) == OperationState.PENDING && rs.getInt(5) == 0;
+                lastPriority = rs.getInt(6);
+            }
+        }
+        tx.emit(OutboxChanged.INSTANCE);
+        if (mergeable) {
+            int prio = Math.min(lastPriority, priority.rank());
+            if (lastType == OperationType.CREATE && operationType == OperationType.DELETE) {
+                PreparedStatement del = tx.prepare("DELETE FROM outbox WHERE seq = ?");
+                del.setLong(1, seq);
+                del.executeUpdate();
+                log.debug("outbox: delete cancelled queued create {} of {}/{}/{}", opId, scope, type, id);
+                return AddResult.CANCELLED;
+            }
+            OperationType merged;
+            if (operationType == OperationType.DELETE) {
+                merged = OperationType.DELETE; // update+delete, delete+delete
+            } else if (lastType == OperationType.CREATE) {
+                merged = OperationType.CREATE; // create+update stays a create
+            } else {
+                merged = OperationType.UPDATE; // update+update, delete+update (resurrect)
+            }
+            PreparedStatement upd = tx.prepare("UPDATE outbox SET op_type = ?, data = ?, hlc = ?, priority = ?,"
+                    + " updated_at = ? WHERE seq = ? AND state = 'pending' AND attempts = 0");
+            upd.setString(1, merged.wire());
+            upd.setString(2, dataJson);
+            upd.setString(3, hlc);
+            upd.setInt(4, prio);
+            upd.setLong(5, now);
+            upd.setLong(6, seq);
+            if (upd.executeUpdate() != 1) {
+                throw new IllegalStateException("outbox operation " + opId + " changed under the write lock");
+            }
+            return AddResult.MERGED;
+        }
+        PreparedStatement ins = tx.prepare("INSERT INTO outbox (op_id, scope, type, id, op_type, priority, base_version,"
+                + " data, hlc, state, attempts, next_attempt_at, created_at, updated_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?)");
+        ins.setString(1, UUID.randomUUID().toString());
+        ins.setString(2, scope);
+        ins.setString(3, type);
+        ins.setString(4, id);
+        ins.setString(5, operationType.wire());
+        ins.setInt(6, priority.rank());
+        ins.setLong(7, baseVersion);
+        ins.setString(8, dataJson);
+        ins.setString(9, hlc);
+        ins.setLong(10, now);
+        ins.setLong(11, now);
+        ins.executeUpdate();
+        return AddResult.ADDED;
+    }
+
+    /**
+     * Claims up to {@code max} operations for a push: each the oldest outstanding operation of its
+     * document, due now, ordered by priority then queue order; moves them PENDING to IN_FLIGHT and
+     * marks their documents {@code syncing}.
+     *
+     * @return the claimed operations, in push order (at most one per document)
+     * @throws InvalidInputException when {@code max} is not 1 to 500
+     */
+    public List<PendingOperation> claim(int max) {
+        if (max < 1 || max > 500) {
+            throw new InvalidInputException("invalid_batch", "claim size must be 1 to 500: " + max);
+        }
+        return db.write(tx -> {
+            PreparedStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox o"
+                    + " WHERE o.state = 'pending' AND o.next_attempt_at <= ?"
+                    + " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.scope = o.scope AND p.type = o.type"
+                    + " AND p.id = o.id AND p.seq < o.seq AND p.state <> 'done')"
+                    + " ORDER BY o.priority, o.seq LIMIT ?");
+            ps.setLong(1, clock.millis());
+            ps.setInt(2, max);
+            List<PendingOperation> candidates = readOps(ps);
+            List<PendingOperation> claimed = new ArrayList<>(candidates.size());
+            for (PendingOperation op : candidates) {
+                if (move(tx, op.opId(), OperationState.PENDING, OperationState.IN_FLIGHT, null, op.attempts(), 0)) {
+                    setDocumentStatus(tx, op, "syncing", "status = 'pending'", null, op.attempts());
+                    claimed.add(withState(op, OperationState.IN_FLIGHT));
+                }
+            }
+            return claimed;
+        });
+    }
+
+    /**
+     * Records that the server applied {@code opId} as {@code serverVersion}: the operation is DONE,
+     * its document learns the version, and later operations on the document are rebased on it.
+     *
+     * @return false when the operation is not IN_FLIGHT (nothing changes)
+     * @throws InvalidInputException when {@code opId} is missing or {@code serverVersion} is not positive
+     */
+    public boolean ack(String opId, long serverVersion) {
+        requireOpId(opId);
+        if (serverVersion < 1) {
+            throw new InvalidInputException("invalid_version", "server version must be positive: " + serverVersion);
+        }
+        return db.write(tx -> {
+            PendingOperation op = find(tx, opId);
+            if (op == null || !move(tx, opId, OperationState.IN_FLIGHT, OperationState.DONE, null, op.attempts(), 0)) {
+                return false;
+            }
+            long now = clock.millis();
+            PreparedStatement rebase = tx.prepare("UPDATE outbox SET base_version = ? WHERE scope = ? AND type = ?"
+                    + " AND id = ? AND state <> 'done' AND seq > (SELECT seq FROM outbox WHERE op_id = ?)");
+            rebase.setLong(1, serverVersion);
+            rebase.setString(2, op.scope());
+            rebase.setString(3, op.type());
+            rebase.setString(4, op.id());
+            rebase.setString(5, opId);
+            int later = rebase.executeUpdate();
+            PreparedStatement doc;
+            if (later == 0) {
+                doc = tx.prepare("UPDATE documents SET version = ?, needs_sync = 0, base_version = NULL, base_data = NULL,"
+                        + " sync_status = CASE WHEN sync_status = 'conflict' THEN 'conflict' ELSE 'synced' END,"
+                        + " retry_count = 0, sync_error = NULL, last_sync_time = ? WHERE scope = ? AND type = ? AND id = ?");
+                doc.setLong(1, serverVersion);
+                doc.setLong(2, now);
+                doc.setString(3, op.scope());
+                doc.setString(4, op.type());
+                doc.setString(5, op.id());
+            } else {
+                // The server now holds this operation's data at serverVersion: that is the base of
+                // the local change still queued.
+                doc = tx.prepare("UPDATE documents SET version = ?, base_version = ?, base_data = ?,"
+                        + " sync_status = CASE WHEN sync_status IN ('conflict', 'error') THEN sync_status ELSE 'pending' END,"
+                        + " retry_count = 0, sync_error = NULL, last_sync_time = ? WHERE scope = ? AND type = ? AND id = ?");
+                doc.setLong(1, serverVersion);
+                doc.setLong(2, serverVersion);
+                doc.setString(3, op.data() == null ? null : Json.write(op.data()));
+                doc.setLong(4, now);
+                doc.setString(5, op.scope());
+                doc.setString(6, op.type());
+                doc.setString(7, op.id());
+            }
+            doc.executeUpdate();
+            emitDocument(tx, op.scope(), op.type(), op.id());
+            log.debug("outbox: {} applied as version {} of {}/{}/{}", opId, serverVersion, op.scope(), op.type(), op.id());
+            return true;
+        });
+    }
+
+    /**
+     * Records that pushing {@code opId} failed. A transient failure puts it back to PENDING, due
+     * after a capped, jittered exponential backoff; a permanent one moves it to FAILED (a dead
+     * letter that keeps its data) and marks its document {@code error}.
+     *
+     * @return false when the operation is not IN_FLIGHT (nothing changes)
+     * @throws InvalidInputException when {@code opId} or {@code error} is missing
+     */
+    public boolean fail(String opId, String error, boolean permanent) {
+        requireOpId(opId);
+        if (error == null || error.isBlank()) {
+            throw new InvalidInputException("invalid_error", "a failure needs an error message");
+        }
+        return db.write(tx -> {
+            PendingOperation op = find(tx, opId);
+            if (op == null) {
+                return false;
+            }
+            int attempts = op.attempts() + 1;
+            long due = permanent ? 0 : clock.millis() + retryPolicy.delayAfter(attempts, random).toMillis();
+            OperationState to = permanent ? OperationState.FAILED : OperationState.PENDING;
+            if (!move(tx, opId, OperationState.IN_FLIGHT, to, error, attempts, due)) {
+                return false;
+            }
+            setDocumentStatus(tx, op, permanent ? "error" : "pending", "status IN ('syncing', 'pending')", error, attempts);
+            if (permanent) {
+                log.warn("outbox: {} on {}/{}/{} failed permanently: {}", opId, op.scope(), op.type(), op.id(), error);
+            } else {
+                log.info("outbox: {} on {}/{}/{} failed (attempt {}), retry in {} ms: {}", opId, op.scope(), op.type(),
+                        op.id(), attempts, due - clock.millis(), error);
+            }
+            return true;
+        });
+    }
+
+    /**
+     * Puts failed operations back in the queue, due at once: the one named, or all when
+     * {@code opId} is null.
+     *
+     * @return how many were put back
+     * @throws InvalidInputException when {@code opId} is given but is not a failed operation
+     */
+    public int retry(String opId) {
+        return db.write(tx -> {
+            List<PendingOperation> failed;
+            if (opId == null) {
+                PreparedStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE state = 'failed' ORDER BY seq");
+                failed = readOps(ps);
+            } else {
+                PendingOperation op = find(tx, opId);
+                if (op == null) {
+                    throw new InvalidInputException("not_found", "no outbox operation with opId " + opId);
+                }
+                if (op.state() != OperationState.FAILED) {
+                    throw new InvalidInputException("not_failed", "outbox operation " + opId + " is " + op.state().wire()
+                            + ", not failed; only failed operations can be retried");
+                }
+                failed = List.of(op);
+            }
+            int n = 0;
+            for (PendingOperation op : failed) {
+                if (move(tx, op.opId(), OperationState.FAILED, OperationState.PENDING, null, op.attempts(), 0)) {
+                    setDocumentStatus(tx, op, "pending", "status = 'error'", null, op.attempts());
+                    n++;
+                }
+            }
+            if (n > 0) {
+                log.info("outbox: {} failed operation(s) put back in the queue", n);
+            }
+            return n;
+        });
+    }
+
+    /**
+     * After a crash or restart: operations left IN_FLIGHT go back to PENDING (the server's opId
+     * idempotency makes resending them safe) and their documents back to {@code pending}.
+     *
+     * @return how many were recovered
+     */
+    public int recoverInFlight() {
+        return db.write(tx -> {
+            PreparedStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE state = 'in_flight'");
+            int n = 0;
+            for (PendingOperation op : readOps(ps)) {
+                if (move(tx, op.opId(), OperationState.IN_FLIGHT, OperationState.PENDING, op.error(), op.attempts(), 0)) {
+                    setDocumentStatus(tx, op, "pending", "status = 'syncing'", op.error(), op.attempts());
+                    n++;
+                }
+            }
+            if (n > 0) {
+                log.info("outbox: {} operation(s) in flight at the last shutdown are pending again", n);
+            }
+            return n;
+        });
+    }
+
+    /**
+     * Deletes DONE operations last changed more than {@code olderThan} ago.
+     *
+     * @return how many were deleted
+     * @throws InvalidInputException when {@code olderThan} is null or negative
+     */
+    public int cleanup(Duration olderThan) {
+        if (olderThan == null || olderThan.isNegative()) {
+            throw new InvalidInputException("invalid_setting", "cleanup age must be zero or positive: " + olderThan);
+        }
+        return db.write(tx -> {
+            PreparedStatement ps = tx.prepare("DELETE FROM outbox WHERE state = 'done' AND updated_at <= ?");
+            ps.setLong(1, clock.millis() - olderThan.toMillis());
+            int n = ps.executeUpdate();
+            if (n > 0) {
+                tx.emit(OutboxChanged.INSTANCE);
+            }
+            return n;
+        });
+    }
+
+    /** @return every outstanding operation (pending, in flight, failed), in push order */
+    public List<PendingOperation> list() {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + OP_COLUMNS
+                    + " FROM outbox WHERE state <> 'done' ORDER BY priority, seq")) {
+                return readOps(ps);
+            }
+        });
+    }
+
+    /** @return the outstanding operations of one document, oldest first */
+    public List<PendingOperation> listFor(String scope, String type, String id) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + OP_COLUMNS
+                    + " FROM outbox WHERE scope = ? AND type = ? AND id = ? AND state <> 'done' ORDER BY seq")) {
+                ps.setString(1, scope);
+                ps.setString(2, type);
+                ps.setString(3, id);
+                return readOps(ps);
+            }
+        });
+    }
+
+    /** @return the operation with {@code opId}, in any state */
+    public Optional<PendingOperation> get(String opId) {
+        requireOpId(opId);
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + OP_COLUMNS + " FROM outbox WHERE op_id = ?")) {
+                ps.setString(1, opId);
+                List<PendingOperation> ops = readOps(ps);
+                return ops.isEmpty() ? Optional.empty() : Optional.of(ops.get(0));
+            }
+        });
+    }
+
+    /** @return operations waiting or in flight (failed ones are not counted) */
+    public long pendingCount() {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT count(*) FROM outbox WHERE state IN ('pending', 'in_flight')");
+                    ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0L;
+            }
+        });
+    }
+
+    /**
+     * @param maxPending more pending operations than this is degraded
+     * @param maxAge an oldest pending operation older than this is degraded
+     * @return the health snapshot
+     */
+    public SyncHealth health(long maxPending, Duration maxAge) {
+        return db.read(c -> {
+            long pending;
+            long oldest;
+            long failed;
+            try (PreparedStatement ps = c.prepareStatement("SELECT"
+                    + " (SELECT count(*) FROM outbox WHERE state IN ('pending', 'in_flight')),"
+                    + " (SELECT min(created_at) FROM outbox WHERE state IN ('pending', 'in_flight')),"
+                    + " (SELECT count(*) FROM outbox WHERE state = 'failed')");
+                    ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                pending = rs.getLong(1);
+                oldest = rs.getLong(2);
+                if (rs.wasNull()) {
+                    oldest = -1;
+                }
+                failed = rs.getLong(3);
+            }
+            Duration age = oldest < 0 ? Duration.ZERO : Duration.ofMillis(Math.max(0, clock.millis() - oldest));
+            List<String> reasons = new ArrayList<>();
+            if (pending > maxPending) {
+                reasons.add(pending + " operations pending (more than " + maxPending + ")");
+            }
+            if (age.compareTo(maxAge) > 0) {
+                reasons.add("oldest pending operation is " + age.toMinutes() + " minutes old (more than "
+                        + maxAge.toMinutes() + ")");
+            }
+            if (failed > 0) {
+                reasons.add(failed + " operations failed and wait for a retry");
+            }
+            return new SyncHealth(!reasons.isEmpty(), reasons, pending, age, failed);
+        });
+    }
+
+    /**
+     * The one place an operation changes state: a conditional update that only happens when the
+     * row is still in {@code from}.
+     *
+     * @return true when the row moved; false when it was not in {@code from}
+     * @throws IllegalStateException when {@code from → to} is not a legal move (a bug)
+     */
+    private boolean move(Database.Tx tx, String opId, OperationState from, OperationState to, String error,
+            int attempts, long nextAttemptAt) throws SQLException {
+        if (!from.canMoveTo(to)) {
+            throw new IllegalStateException("illegal outbox move " + from + " -> " + to + " for " + opId);
+        }
+        PreparedStatement ps = tx.prepare("UPDATE outbox SET state = ?, error = ?, attempts = ?, next_attempt_at = ?,"
+                + " updated_at = ? WHERE op_id = ? AND state = ?");
+        ps.setString(1, to.wire());
+        ps.setString(2, error);
+        ps.setInt(3, attempts);
+        ps.setLong(4, nextAttemptAt);
+        ps.setLong(5, clock.millis());
+        ps.setString(6, opId);
+        ps.setString(7, from.wire());
+        boolean moved = ps.executeUpdate() == 1;
+        if (moved) {
+            tx.emit(OutboxChanged.INSTANCE);
+        }
+        return moved;
+    }
+
+    private void setDocumentStatus(Database.Tx tx, PendingOperation op, String status, String onlyWhen, String error,
+            int retryCount) throws SQLException {
+        PreparedStatement ps = tx.prepare("UPDATE documents SET sync_status = CASE WHEN "
+                + onlyWhen.replace("status", "sync_status") + " THEN ? ELSE sync_status END,"
+                + " sync_error = ?, retry_count = ? WHERE scope = ? AND type = ? AND id = ?");
+        ps.setString(1, status);
+        ps.setString(2, error);
+        ps.setInt(3, retryCount);
+        ps.setString(4, op.scope());
+        ps.setString(5, op.type());
+        ps.setString(6, op.id());
+        ps.executeUpdate();
+        emitDocument(tx, op.scope(), op.type(), op.id());
+    }
+
+    private static void emitDocument(Database.Tx tx, String scope, String type, String id) throws SQLException {
+        PreparedStatement ps = tx.prepare("SELECT " + Rows.DOCUMENT_COLUMNS
+                + " FROM documents WHERE scope = ? AND type = ? AND id = ?");
+        ps.setString(1, scope);
+        ps.setString(2, type);
+        ps.setString(3, id);
+        StoredDocument after = null;
+        try (ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) {
+                after = Rows.document(rs);
+            }
+        }
+        tx.emit(new DocumentChanged(scope, type, id, after));
+    }
+
+    private static PendingOperation find(Database.Tx tx, String opId) throws SQLException {
+        PreparedStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE op_id = ?");
+        ps.setString(1, opId);
+        List<PendingOperation> ops = readOps(ps);
+        return ops.isEmpty() ? null : ops.get(0);
+    }
+
+    private static List<PendingOperation> readOps(PreparedStatement ps) throws SQLException {
+        List<PendingOperation> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                String data = rs.getString(9);
+                out.add(new PendingOperation(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        OperationType.fromWire(rs.getString(5)), SyncPriority.fromRank(rs.getInt(6)),
+                        OperationState.fromWire(rs.getString(7)), rs.getLong(8),
+                        data == null ? null : (ObjectNode) Json.parse(data), rs.getString(10), rs.getInt(11),
+                        Instant.ofEpochMilli(rs.getLong(12)), rs.getString(13), Instant.ofEpochMilli(rs.getLong(14))));
+            }
+        }
+        return out;
+    }
+
+    private static PendingOperation withState(PendingOperation op, OperationState state) {
+        return new PendingOperation(op.opId(), op.scope(), op.type(), op.id(), op.operationType(), op.priority(), state,
+                op.baseVersion(), op.data(), op.hlc(), op.attempts(), op.nextAttemptAt(), op.error(), op.createdAt());
+    }
+
+    private static void requireOpId(String opId) {
+        if (opId == null || opId.isBlank()) {
+            throw new InvalidInputException("invalid_op_id", "opId is missing");
+        }
+    }
+}

@@ -1,0 +1,307 @@
+package dev.syncline.client.internal.store;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * One SQLite file in WAL mode: a single writer connection and a few reader connections.
+ *
+ * <p>Concurrency: SQLite has one writer at a time, so every write transaction runs on the writer
+ * connection while holding {@link #writeLock} (a fair lock is cheaper than SQLite's busy-wait).
+ * Readers each see a WAL snapshot and never wait for the writer. Commit listeners run after the
+ * commit while the lock is still held, so they observe commits in commit order; they must only
+ * enqueue work, never block.
+ *
+ * <p>Durability: {@code synchronous=FULL} by default: a commit that returned survives a crash of
+ * the process and of the machine. {@code NORMAL} survives a process crash only.
+ */
+public final class Database implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Database.class);
+    private static final int READERS = 3;
+
+    private final Path file;
+    private final Connection writer;
+    private final Map<String, PreparedStatement> writerStatements = new HashMap<>();
+    private final ReentrantLock writeLock = new ReentrantLock(true);
+    private final BlockingQueue<Connection> readers;
+    private final List<Connection> allReaders = new ArrayList<>();
+    private final List<Consumer<List<Object>>> commitListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean closed;
+
+    /** A write transaction in progress: its connection, cached statements and commit events. */
+    public final class Tx {
+        private final List<Object> events = new ArrayList<>(2);
+        private List<Runnable> afterCommit;
+
+        /** Runs {@code r} once the transaction has committed (still under the write lock). */
+        public void afterCommit(Runnable r) {
+            if (afterCommit == null) {
+                afterCommit = new ArrayList<>(1);
+            }
+            afterCommit.add(r);
+        }
+
+        /** @return a cached prepared statement on the writer connection (do not close it) */
+        public PreparedStatement prepare(String sql) throws SQLException {
+            PreparedStatement ps = writerStatements.get(sql);
+            if (ps == null) {
+                ps = writer.prepareStatement(sql);
+                writerStatements.put(sql, ps);
+            }
+            return ps;
+        }
+
+        /** @return the writer connection */
+        public Connection connection() {
+            return writer;
+        }
+
+        /** Queues {@code event} for the commit listeners; dropped if the transaction rolls back. */
+        public void emit(Object event) {
+            events.add(event);
+        }
+    }
+
+    /** Work inside a write transaction. */
+    @FunctionalInterface
+    public interface TxWork<R> {
+        /** @return the result, handed back once committed */
+        R run(Tx tx) throws SQLException;
+    }
+
+    /** Work on a reader connection. */
+    @FunctionalInterface
+    public interface ReadWork<R> {
+        /** @return the result */
+        R run(Connection c) throws SQLException;
+    }
+
+    private Database(Path file, Connection writer, BlockingQueue<Connection> readers) {
+        this.file = file;
+        this.writer = writer;
+        this.readers = readers;
+    }
+
+    /**
+     * Opens the file (creating it and its directory if needed) and migrates its schema.
+     *
+     * @param fullSync true for {@code synchronous=FULL}, false for {@code NORMAL}
+     * @throws LocalStoreException when the file cannot be opened or migrated
+     */
+    public static Database open(Path file, boolean fullSync) {
+        Path abs = file.toAbsolutePath();
+        String url = "jdbc:sqlite:" + abs;
+        Connection writer = null;
+        try {
+            if (abs.getParent() != null) {
+                Files.createDirectories(abs.getParent());
+            }
+            SQLiteConfig cfg = new SQLiteConfig();
+            cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
+            cfg.setSynchronous(fullSync ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.NORMAL);
+            cfg.setBusyTimeout(30_000);
+            writer = DriverManager.getConnection(url, cfg.toProperties());
+            migrate(writer, abs);
+            BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
+            Database db = new Database(abs, writer, readers);
+            SQLiteConfig readCfg = new SQLiteConfig();
+            readCfg.setBusyTimeout(30_000);
+            readCfg.setReadOnly(true);
+            for (int i = 0; i < READERS; i++) {
+                Connection r = DriverManager.getConnection(url, readCfg.toProperties());
+                readers.add(r);
+                db.allReaders.add(r);
+            }
+            log.debug("opened local store {}", abs);
+            return db;
+        } catch (SQLException | java.io.IOException e) {
+            if (writer != null) {
+                try {
+                    writer.close();
+                } catch (SQLException ignored) {
+                    // already failing
+                }
+            }
+            throw new LocalStoreException("cannot open local store " + abs + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void migrate(Connection c, Path file) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            int current;
+            try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
+                current = rs.next() ? rs.getInt(1) : 0;
+            }
+            int target = Migrations.ALL.size();
+            if (current > target) {
+                throw new SQLException("schema version " + current + " is newer than this library knows (" + target + ")");
+            }
+            for (int v = current; v < target; v++) {
+                st.execute("BEGIN IMMEDIATE");
+                try {
+                    for (String sql : Migrations.ALL.get(v)) {
+                        st.execute(sql);
+                    }
+                    st.execute("PRAGMA user_version = " + (v + 1));
+                    st.execute("COMMIT");
+                } catch (SQLException e) {
+                    st.execute("ROLLBACK");
+                    throw e;
+                }
+                log.info("migrated local store {} to schema version {}", file, v + 1);
+            }
+        }
+    }
+
+    /** @return the database file */
+    public Path file() {
+        return file;
+    }
+
+    /** Registers a listener that receives each committed transaction's events, in commit order. */
+    public void onCommit(Consumer<List<Object>> listener) {
+        commitListeners.add(listener);
+    }
+
+    /**
+     * Runs {@code work} in one write transaction ({@code BEGIN IMMEDIATE ... COMMIT}); rolls back
+     * and rethrows on any exception.
+     */
+    public <R> R write(TxWork<R> work) {
+        writeLock.lock();
+        try {
+            ensureOpen();
+            Tx tx = new Tx();
+            R result;
+            try {
+                tx.prepare("BEGIN IMMEDIATE").execute();
+                result = work.run(tx);
+                tx.prepare("COMMIT").execute();
+            } catch (SQLException e) {
+                rollback();
+                throw new LocalStoreException("local write failed in " + file + ": " + e.getMessage(), e);
+            } catch (RuntimeException | Error e) {
+                rollback();
+                throw e;
+            }
+            if (tx.afterCommit != null) {
+                tx.afterCommit.forEach(Runnable::run);
+            }
+            if (!tx.events.isEmpty()) {
+                for (Consumer<List<Object>> l : commitListeners) {
+                    try {
+                        l.accept(tx.events);
+                    } catch (RuntimeException e) {
+                        log.warn("commit listener failed: {}", e.toString());
+                    }
+                }
+            }
+            return result;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Runs {@code work} while holding the write lock but outside any transaction, so no commit can
+     * happen meanwhile (used to take a snapshot and subscribe atomically).
+     */
+    public <R> R underWriteLock(ReadWork<R> work) {
+        writeLock.lock();
+        try {
+            ensureOpen();
+            return work.run(writer);
+        } catch (SQLException e) {
+            throw new LocalStoreException("local read failed in " + file + ": " + e.getMessage(), e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private void rollback() {
+        try {
+            try (Statement st = writer.createStatement()) {
+                st.execute("ROLLBACK");
+            }
+        } catch (SQLException e) {
+            // "no transaction is active" when BEGIN itself failed; nothing to undo.
+            log.debug("rollback: {}", e.getMessage());
+        }
+    }
+
+    /** Runs {@code work} on a reader connection (autocommit: each statement sees a fresh snapshot). */
+    public <R> R read(ReadWork<R> work) {
+        ensureOpen();
+        Connection c;
+        try {
+            c = readers.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LocalStoreException("interrupted while waiting for a reader of " + file, e);
+        }
+        try {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw new LocalStoreException("local read failed in " + file + ": " + e.getMessage(), e);
+        } finally {
+            readers.add(c);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("local store " + file + " is closed");
+        }
+    }
+
+    /** @return true once {@link #close()} ran */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        writeLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (PreparedStatement ps : writerStatements.values()) {
+                quietly(ps);
+            }
+            quietly(writer);
+            for (Connection r : allReaders) {
+                quietly(r);
+            }
+            log.debug("closed local store {}", file);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private static void quietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            log.debug("close: {}", e.toString());
+        }
+    }
+}

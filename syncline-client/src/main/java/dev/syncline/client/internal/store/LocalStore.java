@@ -1,0 +1,509 @@
+package dev.syncline.client.internal.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.syncline.client.internal.outbox.Outbox;
+import dev.syncline.core.Hlc;
+import dev.syncline.core.HlcClock;
+import dev.syncline.core.InvalidInputException;
+import dev.syncline.core.Json;
+import dev.syncline.core.OperationType;
+import dev.syncline.core.SyncPriority;
+import dev.syncline.core.SyncStatus;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
+
+/**
+ * The documents table and everything that writes it: each local write changes the document, its
+ * sync metadata and the outbox in one transaction, stamped by the replica's HLC, whose state is
+ * saved in the same transaction.
+ *
+ * <p>Concurrency: thread-safe; writes serialise on {@link Database#write}, reads use reader
+ * connections and never wait for writers.
+ */
+public final class LocalStore {
+    /** Largest document data, as UTF-8 JSON (the protocol's default limit). */
+    public static final int MAX_DATA_BYTES = 256 * 1024;
+    private static final Pattern FIELD = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+
+    /** A local change to one document. */
+    public sealed interface Mutation {
+    }
+
+    /**
+     * Replace (or create) the whole document.
+     *
+     * @param json the new data, as the text of a JSON object
+     */
+    public record Put(String json) implements Mutation {
+    }
+
+    /**
+     * Set some top-level fields of an existing document.
+     *
+     * @param fields the fields to set
+     */
+    public record Patch(ObjectNode fields) implements Mutation {
+    }
+
+    /** Replace the document with a tombstone. */
+    public record Delete() implements Mutation {
+    }
+
+    /**
+     * Result of a write.
+     *
+     * @param after the row once committed (null when the row was removed)
+     * @param changed false when nothing was written (deleting a missing document)
+     */
+    public record WriteOutcome(StoredDocument after, boolean changed) {
+    }
+
+    private static final long HLC_LEASE_MILLIS = 1000;
+
+    private final Database db;
+    private final Outbox outbox;
+    private long hlcLease; // guarded by the write lock
+    private final HlcClock hlc;
+    private final java.time.Clock clock;
+
+    /**
+     * @param db the database
+     * @param outbox the outbox, written in the same transactions
+     * @param hlc the replica's hybrid logical clock
+     * @param clock wall time
+     */
+    public LocalStore(Database db, Outbox outbox, HlcClock hlc, java.time.Clock clock) {
+        this.db = db;
+        this.outbox = outbox;
+        this.hlc = hlc;
+        this.clock = clock;
+    }
+
+    /** @return the database */
+    public Database database() {
+        return db;
+    }
+
+    /**
+     * Applies {@code mutation} to the document {@code (scope, type, id)} and queues it in the
+     * outbox, in one transaction. Names must already be checked by the caller.
+     *
+     * @param check called with the document's new data inside the transaction (before anything is
+     *     written); it may throw {@link InvalidInputException} to refuse the write
+     * @throws InvalidInputException when the data is too large, a patch or delete targets a missing
+     *     document, or {@code check} refuses; nothing is written
+     */
+    public WriteOutcome write(String scope, String type, String id, Mutation mutation, SyncPriority priority,
+            UnaryOperator<ObjectNode> check) {
+        String putJson = mutation instanceof Put p ? checkedSize(p.json(), scope, type, id) : null;
+        return db.write(tx -> {
+            PreparedStatement sel = tx.prepare("SELECT data, deleted, version, base_version, base_data, needs_sync"
+                    + " FROM documents WHERE scope = ? AND type = ? AND id = ?");
+            sel.setString(1, scope);
+            sel.setString(2, type);
+            sel.setString(3, id);
+            boolean exists;
+            String oldData = null;
+            boolean oldDeleted = false;
+            long version = 0;
+            long baseVersion = 0;
+            String baseData = null;
+            boolean needsSync = false;
+            try (ResultSet rs = sel.executeQuery()) {
+                exists = rs.next();
+                if (exists) {
+                    oldData = rs.getString(1);
+                    oldDeleted = rs.getInt(2) != 0;
+                    version = rs.getLong(3);
+                    baseVersion = rs.getLong(4);
+                    baseData = rs.getString(5);
+                    needsSync = rs.getInt(6) != 0;
+                }
+            }
+            boolean live = exists && !oldDeleted;
+            String newJson;
+            OperationType opType;
+            if (mutation instanceof Put) {
+                newJson = putJson;
+                opType = exists ? OperationType.UPDATE : OperationType.CREATE;
+            } else if (mutation instanceof Patch patch) {
+                if (!live) {
+                    throw new InvalidInputException("not_found", "cannot patch " + describe(scope, type, id)
+                            + ": no such document" + (exists ? " (it is deleted)" : ""));
+                }
+                ObjectNode merged = (ObjectNode) Json.parse(oldData);
+                merged.setAll(patch.fields());
+                newJson = checkedJson(merged, scope, type, id);
+                opType = OperationType.UPDATE;
+            } else {
+                if (!live) {
+                    return new WriteOutcome(null, false);
+                }
+                newJson = null;
+                opType = OperationType.DELETE;
+            }
+            if (check != null && newJson != null) {
+                check.apply((ObjectNode) Json.parse(newJson));
+            }
+            if (!needsSync) {
+                // The edit is made on the server state this replica last saw: remember it for a
+                // three-way merge later.
+                baseVersion = version;
+                baseData = oldDeleted ? null : oldData;
+            }
+            Hlc stampHlc = hlc.now();
+            String stamp = stampHlc.toString();
+            PreparedStatement up = tx.prepare("INSERT INTO documents (scope, type, id, data, deleted, version,"
+                    + " base_version, base_data, last_modified, needs_sync, sync_status, retry_count)"
+                    + " VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, 1, 'pending', 0)"
+                    + " ON CONFLICT (scope, type, id) DO UPDATE SET data = excluded.data, deleted = excluded.deleted,"
+                    + " base_version = excluded.base_version, base_data = excluded.base_data,"
+                    + " last_modified = excluded.last_modified, needs_sync = 1,"
+                    + " sync_status = CASE WHEN sync_status IN ('error', 'conflict') THEN sync_status ELSE 'pending' END"
+                    + " RETURNING " + Rows.DOCUMENT_COLUMNS);
+            up.setString(1, scope);
+            up.setString(2, type);
+            up.setString(3, id);
+            up.setString(4, newJson);
+            up.setInt(5, newJson == null ? 1 : 0);
+            up.setLong(6, baseVersion);
+            up.setString(7, baseData);
+            up.setString(8, stamp);
+            StoredDocument after;
+            try (ResultSet rs = up.executeQuery()) {
+                rs.next();
+                after = Rows.document(rs);
+            }
+            Outbox.AddResult added = outbox.addOperation(tx, scope, type, id, opType, priority, version, newJson, stamp);
+            if (added == Outbox.AddResult.CANCELLED && version == 0 && !hasOutstanding(tx, scope, type, id)) {
+                // Created and deleted locally before the server ever saw it: nothing to keep.
+                PreparedStatement del = tx.prepare("DELETE FROM documents WHERE scope = ? AND type = ? AND id = ?");
+                del.setString(1, scope);
+                del.setString(2, type);
+                del.setString(3, id);
+                del.executeUpdate();
+                after = null;
+            }
+            if (stampHlc.wallMillis() >= hlcLease) {
+                // Persist a lease a second ahead instead of every stamp: after a restart the clock
+                // starts above the lease, so it never issues a stamp below one it issued before,
+                // and a save writes the meta row at most once a second.
+                long lease = stampHlc.wallMillis() + HLC_LEASE_MILLIS;
+                PreparedStatement meta = tx.prepare("INSERT INTO meta (key, value) VALUES ('hlc', ?)"
+                        + " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+                meta.setString(1, new Hlc(lease, 0, stampHlc.node()).toString());
+                meta.executeUpdate();
+                tx.afterCommit(() -> hlcLease = lease);
+            }
+            tx.emit(new DocumentChanged(scope, type, id, after));
+            return new WriteOutcome(after, true);
+        });
+    }
+
+    private static boolean hasOutstanding(Database.Tx tx, String scope, String type, String id) throws SQLException {
+        PreparedStatement ps = tx.prepare("SELECT 1 FROM outbox WHERE scope = ? AND type = ? AND id = ? AND state <> 'done' LIMIT 1");
+        ps.setString(1, scope);
+        ps.setString(2, type);
+        ps.setString(3, id);
+        try (ResultSet rs = ps.executeQuery()) {
+            return rs.next();
+        }
+    }
+
+    private static String checkedJson(ObjectNode data, String scope, String type, String id) {
+        if (data == null) {
+            throw new InvalidInputException("invalid_data", "data of " + describe(scope, type, id) + " is missing");
+        }
+        return checkedSize(Json.write(data), scope, type, id);
+    }
+
+    private static String checkedSize(String json, String scope, String type, String id) {
+        if (json == null) {
+            throw new InvalidInputException("invalid_data", "data of " + describe(scope, type, id) + " is missing");
+        }
+        int bytes = json.length() <= MAX_DATA_BYTES / 4 ? json.length() : json.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_DATA_BYTES) {
+            throw new InvalidInputException("too_large", "data of " + describe(scope, type, id) + " is " + bytes
+                    + " bytes; the limit is " + MAX_DATA_BYTES);
+        }
+        return json;
+    }
+
+    static String describe(String scope, String type, String id) {
+        return type + " '" + id + "' in scope '" + scope + "'";
+    }
+
+    /** @return the row of {@code (scope, type, id)}, tombstones included */
+    public Optional<StoredDocument> get(String scope, String type, String id) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + Rows.DOCUMENT_COLUMNS
+                    + " FROM documents WHERE scope = ? AND type = ? AND id = ?")) {
+                ps.setString(1, scope);
+                ps.setString(2, type);
+                ps.setString(3, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(Rows.document(rs)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** Same as {@link #get} but on the given connection (used under the write lock). */
+    public static Optional<StoredDocument> get(Connection c, String scope, String type, String id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + Rows.DOCUMENT_COLUMNS
+                + " FROM documents WHERE scope = ? AND type = ? AND id = ?")) {
+            ps.setString(1, scope);
+            ps.setString(2, type);
+            ps.setString(3, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(Rows.document(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    /**
+     * Runs a query over one type. {@code field} must be a declared index (checked by the caller).
+     *
+     * @param includeDeleted true to return tombstones too
+     */
+    public List<StoredDocument> query(String type, String scope, String field, JsonNode value, String orderBy,
+            boolean descending, int limit, boolean includeDeleted) {
+        // The type is inlined (names are checked against [a-z0-9][a-z0-9_.-]*, so this is safe) so
+        // that SQLite can match the partial per-type index on the field.
+        StringBuilder sql = new StringBuilder("SELECT ").append(Rows.DOCUMENT_COLUMNS)
+                .append(" FROM documents WHERE type = '").append(type).append('\'');
+        if (!includeDeleted) {
+            sql.append(" AND deleted = 0");
+        }
+        if (scope != null) {
+            sql.append(" AND scope = ?");
+        }
+        if (field != null) {
+            sql.append(" AND ").append(fieldExpr(field)).append(" = ?");
+        }
+        String dir = descending ? " DESC" : "";
+        if (orderBy == null || orderBy.equals("id")) {
+            sql.append(" ORDER BY id").append(dir).append(", scope").append(dir);
+        } else {
+            sql.append(" ORDER BY ").append(fieldExpr(orderBy)).append(dir).append(", id").append(dir);
+        }
+        if (limit < Integer.MAX_VALUE) {
+            sql.append(" LIMIT ").append(limit);
+        }
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                int i = 1;
+                if (scope != null) {
+                    ps.setString(i++, scope);
+                }
+                if (field != null) {
+                    bind(ps, i, value);
+                }
+                List<StoredDocument> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(Rows.document(rs));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    private static void bind(PreparedStatement ps, int i, JsonNode value) throws SQLException {
+        if (value.isTextual()) {
+            ps.setString(i, value.asText());
+        } else if (value.isBoolean()) {
+            ps.setInt(i, value.asBoolean() ? 1 : 0);
+        } else if (value.isIntegralNumber() && value.canConvertToLong()) {
+            ps.setLong(i, value.asLong());
+        } else {
+            ps.setDouble(i, value.asDouble());
+        }
+    }
+
+    private static String fieldExpr(String field) {
+        if (!FIELD.matcher(field).matches()) {
+            throw new InvalidInputException("invalid_query", "field '" + field + "' must match " + FIELD.pattern());
+        }
+        return "json_extract(data, '$." + field + "')";
+    }
+
+    /**
+     * Declares an index on {@code field} of {@code type} (idempotent): a partial expression index
+     * over that type's live documents, so equality queries stay fast at millions of documents.
+     */
+    public void declareIndex(String type, String field) {
+        String expr = fieldExpr(field);
+        String name = "\"ix_" + type + "_" + field + "\"";
+        db.write(tx -> {
+            try (Statement st = tx.connection().createStatement()) {
+                st.execute("CREATE INDEX IF NOT EXISTS " + name + " ON documents (" + expr + ", id)"
+                        + " WHERE type = '" + type + "' AND deleted = 0");
+            }
+            PreparedStatement ps = tx.prepare("INSERT OR IGNORE INTO field_indexes (type, field) VALUES (?, ?)");
+            ps.setString(1, type);
+            ps.setString(2, field);
+            ps.executeUpdate();
+            return null;
+        });
+    }
+
+    /** @return the declared index fields of {@code type} */
+    public Set<String> indexes(String type) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT field FROM field_indexes WHERE type = ?")) {
+                ps.setString(1, type);
+                Set<String> out = new java.util.TreeSet<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(rs.getString(1));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    /** @return documents (tombstones included) whose status is one of {@code statuses}; all types when type is null */
+    public List<StoredDocument> withStatus(String type, Collection<SyncStatus> statuses) {
+        StringBuilder sql = new StringBuilder("SELECT ").append(Rows.DOCUMENT_COLUMNS)
+                .append(" FROM documents WHERE sync_status IN (");
+        List<String> names = statuses.stream().map(SyncStatus::wire).toList();
+        for (int i = 0; i < names.size(); i++) {
+            sql.append(i == 0 ? "?" : ", ?");
+        }
+        sql.append(')');
+        if (type != null) {
+            sql.append(" AND type = ?");
+        }
+        sql.append(" ORDER BY type, scope, id");
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                int i = 1;
+                for (String n : names) {
+                    ps.setString(i++, n);
+                }
+                if (type != null) {
+                    ps.setString(i, type);
+                }
+                List<StoredDocument> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(Rows.document(rs));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    /** @return the value of meta {@code key} */
+    public Optional<String> meta(String key) {
+        return meta(db, key);
+    }
+
+    /** @return the value of meta {@code key} in {@code db} */
+    public static Optional<String> meta(Database db, String key) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT value FROM meta WHERE key = ?")) {
+                ps.setString(1, key);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** Sets meta {@code key} to {@code value}. */
+    public void putMeta(String key, String value) {
+        db.write(tx -> {
+            PreparedStatement ps = tx.prepare("INSERT INTO meta (key, value) VALUES (?, ?)"
+                    + " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+            ps.setString(1, key);
+            ps.setString(2, value);
+            ps.executeUpdate();
+            return null;
+        });
+    }
+
+    /** Reads meta {@code key}, setting it to {@code value} first when absent; atomic. */
+    public static String metaOrInit(Database db, String key, String value) {
+        return db.write(tx -> {
+            PreparedStatement ins = tx.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)");
+            ins.setString(1, key);
+            ins.setString(2, value);
+            ins.executeUpdate();
+            PreparedStatement sel = tx.prepare("SELECT value FROM meta WHERE key = ?");
+            sel.setString(1, key);
+            try (ResultSet rs = sel.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        });
+    }
+
+    /** Remembers the conflict strategy of {@code type} (by its short name). */
+    public void putPolicy(String type, String strategy) {
+        db.write(tx -> {
+            PreparedStatement ps = tx.prepare("INSERT INTO type_policies (type, strategy) VALUES (?, ?)"
+                    + " ON CONFLICT (type) DO UPDATE SET strategy = excluded.strategy");
+            ps.setString(1, type);
+            ps.setString(2, strategy);
+            ps.executeUpdate();
+            return null;
+        });
+    }
+
+    /** @return remembered conflict strategies by type */
+    public Map<String, String> policies() {
+        return db.read(c -> {
+            Map<String, String> out = new LinkedHashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT type, strategy FROM type_policies ORDER BY type");
+                    ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getString(2));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** @return pull cursors by scope (written by the sync engine) */
+    public Map<String, String> cursors() {
+        return db.read(c -> {
+            Map<String, String> out = new LinkedHashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT scope, cursor FROM cursors ORDER BY scope");
+                    ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getString(2));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** @return how many conflicts are open */
+    public long openConflicts() {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM conflicts");
+                    ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0L;
+            }
+        });
+    }
+}

@@ -1,0 +1,97 @@
+package dev.syncline.client.internal.store;
+
+import java.util.List;
+
+/**
+ * The local store's schema, as an ordered list of migrations. Migration {@code n} (1-based) moves
+ * a file from {@code PRAGMA user_version = n-1} to {@code n}. Never edit a released migration;
+ * append a new one.
+ */
+final class Migrations {
+    private Migrations() {
+    }
+
+    // Write cost matters (every save touches these tables in one transaction), so each b-tree here
+    // earns its place: documents are clustered by (type, scope, id), which serves both the key
+    // lookup and per-type listing; the outbox's seq is the rowid (queue order; a reused number
+    // after deleting the newest row still sorts after every remaining row).
+    static final List<List<String>> ALL = List.of(
+            // 1: documents with their sync metadata, outbox, cursors, conflicts, meta, policies, indexes.
+            List.of(
+                    """
+                    CREATE TABLE meta (
+                      key   TEXT PRIMARY KEY,
+                      value TEXT NOT NULL
+                    ) WITHOUT ROWID""",
+                    """
+                    CREATE TABLE documents (
+                      scope          TEXT    NOT NULL,
+                      type           TEXT    NOT NULL,
+                      id             TEXT    NOT NULL,
+                      data           TEXT,
+                      deleted        INTEGER NOT NULL DEFAULT 0,
+                      version        INTEGER NOT NULL DEFAULT 0,
+                      base_version   INTEGER,
+                      base_data      TEXT,
+                      last_modified  TEXT    NOT NULL,
+                      last_sync_time INTEGER,
+                      needs_sync     INTEGER NOT NULL,
+                      sync_status    TEXT    NOT NULL,
+                      retry_count    INTEGER NOT NULL DEFAULT 0,
+                      sync_error     TEXT,
+                      PRIMARY KEY (type, scope, id)
+                    ) WITHOUT ROWID""",
+                    "CREATE INDEX documents_unsynced ON documents (sync_status, type) WHERE sync_status <> 'synced'",
+                    """
+                    CREATE TABLE outbox (
+                      seq             INTEGER PRIMARY KEY,
+                      op_id           TEXT    NOT NULL UNIQUE,
+                      scope           TEXT    NOT NULL,
+                      type            TEXT    NOT NULL,
+                      id              TEXT    NOT NULL,
+                      op_type         TEXT    NOT NULL,
+                      priority        INTEGER NOT NULL,
+                      base_version    INTEGER NOT NULL,
+                      data            TEXT,
+                      hlc             TEXT    NOT NULL,
+                      state           TEXT    NOT NULL,
+                      attempts        INTEGER NOT NULL DEFAULT 0,
+                      next_attempt_at INTEGER NOT NULL DEFAULT 0,
+                      error           TEXT,
+                      created_at      INTEGER NOT NULL,
+                      updated_at      INTEGER NOT NULL
+                    )""",
+                    "CREATE INDEX outbox_entity ON outbox (scope, type, id, seq)",
+                    "CREATE INDEX outbox_queue ON outbox (state, priority, seq)",
+                    """
+                    CREATE TABLE cursors (
+                      scope      TEXT PRIMARY KEY,
+                      cursor     TEXT    NOT NULL,
+                      updated_at INTEGER NOT NULL
+                    ) WITHOUT ROWID""",
+                    """
+                    CREATE TABLE conflicts (
+                      conflict_id    TEXT PRIMARY KEY,
+                      scope          TEXT    NOT NULL,
+                      type           TEXT    NOT NULL,
+                      id             TEXT    NOT NULL,
+                      conflict_type  TEXT    NOT NULL,
+                      local_data     TEXT,
+                      remote_data    TEXT,
+                      base_data      TEXT,
+                      remote_version INTEGER NOT NULL,
+                      created_at     INTEGER NOT NULL,
+                      UNIQUE (scope, type, id)
+                    )""",
+                    """
+                    CREATE TABLE type_policies (
+                      type     TEXT PRIMARY KEY,
+                      strategy TEXT NOT NULL
+                    ) WITHOUT ROWID""",
+                    """
+                    CREATE TABLE field_indexes (
+                      type  TEXT NOT NULL,
+                      field TEXT NOT NULL,
+                      PRIMARY KEY (type, field)
+                    ) WITHOUT ROWID"""));
+}
