@@ -13,23 +13,19 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 
 /**
  * Random sequences of local writes interleaved with pushes that succeed or fail: whatever the
  * outbox coalesced, replaying what is still queued onto the server's state gives exactly the
  * documents the app wrote (replaying the full sequence), and the local store shows the same.
- * jqwik prints the seed of a failing run so it replays.
+ * A failure prints its seed; -Dsyncline.seed=N replays it.
  */
-class CoalescingProperties {
+class CoalescingPropertiesTest {
     private static final List<String> IDS = List.of("a", "b", "c");
 
     sealed interface Action {
@@ -48,23 +44,52 @@ class CoalescingProperties {
     record Push(int max, int failMask) implements Action {
     }
 
-    @Provide
-    Arbitrary<List<Action>> actions() {
-        Arbitrary<String> id = Arbitraries.of(IDS);
-        Arbitrary<String> title = Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(4);
-        Arbitrary<Action> save = Combinators.combine(id, title).as(Save::new);
-        Arbitrary<Action> patch = Combinators.combine(id, title).as(Patch::new);
-        Arbitrary<Action> delete = id.map(Delete::new);
-        Arbitrary<Action> push = Combinators.combine(Arbitraries.integers().between(1, 3),
-                Arbitraries.integers().between(0, 7)).as(Push::new);
-        return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(4, save), net.jqwik.api.Tuple.of(2, patch),
-                net.jqwik.api.Tuple.of(2, delete), net.jqwik.api.Tuple.of(2, push))
-                .list().ofMinSize(1).ofMaxSize(30);
+    /** Up to 30 actions, weighted 4 saves : 2 patches : 2 deletes : 2 pushes. */
+    static List<Action> actions(Random r) {
+        int n = 1 + r.nextInt(30);
+        List<Action> out = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            String id = IDS.get(r.nextInt(IDS.size()));
+            int pick = r.nextInt(10);
+            if (pick < 4) {
+                out.add(new Save(id, title(r)));
+            } else if (pick < 6) {
+                out.add(new Patch(id, title(r)));
+            } else if (pick < 8) {
+                out.add(new Delete(id));
+            } else {
+                out.add(new Push(1 + r.nextInt(3), r.nextInt(8)));
+            }
+        }
+        return out;
     }
 
-    @Property(tries = 150)
-    void replayingTheCoalescedQueueEqualsReplayingTheFullSequence(@ForAll("actions") List<Action> actions)
+    private static String title(Random r) {
+        StringBuilder sb = new StringBuilder();
+        int len = 1 + r.nextInt(4);
+        for (int i = 0; i < len; i++) {
+            char base = r.nextBoolean() ? 'a' : 'A';
+            sb.append((char) (base + r.nextInt(26)));
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void replayingTheCoalescedQueueEqualsReplayingTheFullSequence() throws IOException {
+        long seed = Long.getLong("syncline.seed", System.nanoTime());
+        Random random = new Random(seed);
+        for (int i = 0; i < 150; i++) {
+            List<Action> actions = actions(random);
+            try {
+                replayingTheCoalescedQueueEqualsReplayingTheFullSequenceOnce(actions);
+            } catch (AssertionError e) {
+                throw new AssertionError("seed " + seed + " (replay with -Dsyncline.seed=" + seed + "), try " + i
+                        + ": " + actions, e);
+            }
+        }
+    }
+
+    private void replayingTheCoalescedQueueEqualsReplayingTheFullSequenceOnce(List<Action> actions)
             throws IOException {
         Path dir = Files.createTempDirectory("syncline-prop");
         TestClock clock = new TestClock();

@@ -12,16 +12,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
 
 /**
  * Random writes to two types of different priority, interleaved with claims whose operations are
@@ -30,7 +25,7 @@ import net.jqwik.api.Tuple;
  * operation is claimable when it is the oldest outstanding one of its document, pending and due:
  * priority lanes, per-document FIFO, and a failed operation holding back its own document only.
  */
-class OrderingProperties {
+class OrderingPropertiesTest {
     private static final List<String> IDS = List.of("a", "b", "c");
 
     sealed interface Action {
@@ -50,20 +45,41 @@ class OrderingProperties {
     record Advance(int seconds) implements Action {
     }
 
-    @Provide
-    Arbitrary<List<Action>> actions() {
-        Arbitrary<Action> write = Combinators.combine(Arbitraries.of(true, false), Arbitraries.of(IDS),
-                Arbitraries.integers().between(0, 99)).as(Write::new);
-        Arbitrary<Action> claim = Combinators.combine(Arbitraries.integers().between(1, 4),
-                Arbitraries.integers().between(0, 255)).as(Claim::new);
-        Arbitrary<Action> retry = Arbitraries.just(new RetryAll());
-        Arbitrary<Action> advance = Arbitraries.integers().between(0, 120).map(Advance::new);
-        return Arbitraries.frequencyOf(Tuple.of(5, write), Tuple.of(4, claim), Tuple.of(1, retry), Tuple.of(2, advance))
-                .list().ofMinSize(1).ofMaxSize(40);
+    /** Up to 40 actions, weighted 5 writes : 4 claims : 1 retry : 2 clock moves. */
+    static List<Action> actions(Random r) {
+        int n = 1 + r.nextInt(40);
+        List<Action> out = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int pick = r.nextInt(12);
+            if (pick < 5) {
+                out.add(new Write(r.nextBoolean(), IDS.get(r.nextInt(IDS.size())), r.nextInt(100)));
+            } else if (pick < 9) {
+                out.add(new Claim(1 + r.nextInt(4), r.nextInt(256)));
+            } else if (pick < 10) {
+                out.add(new RetryAll());
+            } else {
+                out.add(new Advance(r.nextInt(121)));
+            }
+        }
+        return out;
     }
 
-    @Property(tries = 100)
-    void claimsFollowPriorityLanesAndPerDocumentFifo(@ForAll("actions") List<Action> actions) throws IOException {
+    @Test
+    void claimsFollowPriorityLanesAndPerDocumentFifo() throws IOException {
+        long seed = Long.getLong("syncline.seed", System.nanoTime());
+        Random random = new Random(seed);
+        for (int i = 0; i < 100; i++) {
+            List<Action> actions = actions(random);
+            try {
+                claimsFollowPriorityLanesAndPerDocumentFifoOnce(actions);
+            } catch (AssertionError e) {
+                throw new AssertionError("seed " + seed + " (replay with -Dsyncline.seed=" + seed + "), try " + i
+                        + ": " + actions, e);
+            }
+        }
+    }
+
+    private void claimsFollowPriorityLanesAndPerDocumentFifoOnce(List<Action> actions) throws IOException {
         Path dir = Files.createTempDirectory("syncline-order");
         TestClock clock = new TestClock();
         try (SyncClient client = SyncClient.builder().database(dir.resolve("r.db")).clock(clock)
