@@ -3,6 +3,7 @@ package dev.syncline.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.syncline.core.Json;
 import dev.syncline.server.Tokens;
 import java.io.BufferedReader;
@@ -10,6 +11,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -22,14 +24,17 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,7 +43,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code syncline server --postgres} as separate operating-system processes over one fresh
- * database, driven over HTTP: the processes act as one server.
+ * database, driven over HTTP: the processes act as one server (one applied write per base version,
+ * a gap-free feed across processes, pokes across processes) and survive killed connections.
  */
 class ServerProcessesOnPostgresTest {
     private static final String SECRET = "server-processes-test-secret-32-bytes-or-more";
@@ -131,6 +137,15 @@ class ServerProcessesOnPostgresTest {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    private JsonNode pull(String base, String cursor) throws Exception {
+        String q = "?limit=7" + (cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8));
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/pull" + q))
+                .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return Json.parse(r.body());
+    }
+
     private int health(String base) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/health")).timeout(Duration.ofSeconds(30))
                 .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
@@ -167,6 +182,48 @@ class ServerProcessesOnPostgresTest {
         }
         pool.shutdown();
         assertThat(applied).isEqualTo(1);
+
+        // 8 writers over the other processes and a puller on the last one: the puller sees every
+        // committed create (creates only, so a skipped one would never show up again).
+        Set<String> committed = ConcurrentHashMap.newKeySet();
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        AtomicBoolean writersDone = new AtomicBoolean();
+        ExecutorService writers = Executors.newFixedThreadPool(9);
+        List<Future<?>> wf = new ArrayList<>();
+        for (int w = 0; w < 8; w++) {
+            String base = servers.get(w % (n - 1));
+            int writer = w;
+            wf.add(writers.submit(() -> {
+                for (int p = 0; p < 15; p++) {
+                    String id = "w" + writer + "-" + p;
+                    HttpResponse<String> res = push(base, id, 0);
+                    assertThat(res.statusCode()).isEqualTo(200);
+                    assertThat(res.body()).contains("\"applied\"");
+                    committed.add(id);
+                }
+                return null;
+            }));
+        }
+        Future<?> puller = writers.submit(() -> {
+            String cursor = null;
+            while (true) {
+                boolean finished = writersDone.get();
+                JsonNode page = pull(servers.get(n - 1), cursor);
+                page.get("changes").forEach(ch -> seen.add(ch.get("id").asText()));
+                cursor = page.get("cursor").asText();
+                if (finished && !page.get("hasMore").asBoolean()) {
+                    return null;
+                }
+            }
+        });
+        for (Future<?> f : wf) {
+            f.get(120, TimeUnit.SECONDS);
+        }
+        writersDone.set(true);
+        puller.get(120, TimeUnit.SECONDS);
+        writers.shutdown();
+        assertThat(committed).hasSize(8 * 15);
+        assertThat(seen).containsAll(committed);
 
         // A stream on the first process is poked for a write through the last.
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
