@@ -46,7 +46,8 @@ public final class SyncService {
         this.notifier = notifier;
         this.clock = clock;
         this.cursors = new CursorCodec(store.storeId(), store.cursorKey());
-        this.hlc = new HlcClock(clock, "server");
+        // A node id per instance, so stamps of two instances over one database never tie.
+        this.hlc = new HlcClock(clock, "server-" + Long.toHexString(new java.security.SecureRandom().nextLong() >>> 16));
         this.maxDocumentBytes = maxDocumentBytes;
     }
 
