@@ -160,6 +160,9 @@ class BadInputCorpusTest {
         c.add(rejectedOp("id with a NUL", opWith("id", "\"a\\u0000b\""), "invalid_name"));
         c.add(rejectedOp("type with a slash", opWith("type", "\"a/b\""), "invalid_name"));
         c.add(rejectedOp("upsert without data", opWith("data", null), "invalid_data"));
+        c.add(rejectedOp("data with U+0000 in a string", opWith("data", "{\"t\":\"a\\u0000b\"}"), "invalid_data"));
+        c.add(rejectedOp("data with U+0000 in a nested key", opWith("data", "{\"l\":[{\"k\\u0000\":1}]}"),
+                "invalid_data"));
         c.add(rejectedOp("scope the token does not hold", opWith("scope", "\"team-2\""), "forbidden"));
 
         // Authentication (401).

@@ -1,5 +1,6 @@
 package dev.syncline.server.internal.service;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.syncline.core.HlcClock;
 import dev.syncline.core.Json;
 import dev.syncline.core.Names;
@@ -13,6 +14,7 @@ import dev.syncline.server.internal.store.Store;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,8 +114,34 @@ public final class SyncService {
                 return PushResult.Rejected.of(op.opId(), "too_large", "data is " + size
                         + " bytes; the limit is " + maxDocumentBytes);
             }
+            if (containsNul(op.data())) {
+                // PostgreSQL's JSONB cannot hold U+0000; refuse it on every store so both behave alike.
+                return PushResult.Rejected.of(op.opId(), "invalid_data",
+                        "data contains the character U+0000 (in a key or a string), which Syncline does not store");
+            }
         }
         return null;
+    }
+
+    private static boolean containsNul(JsonNode node) {
+        if (node.isTextual()) {
+            return node.textValue().indexOf('\u0000') >= 0;
+        }
+        if (node.isContainerNode()) {
+            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> e = fields.next();
+                if (e.getKey().indexOf('\u0000') >= 0 || containsNul(e.getValue())) {
+                    return true;
+                }
+            }
+            for (JsonNode element : node.isArray() ? node : List.<JsonNode>of()) {
+                if (containsNul(element)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private PushOp withServerStamp(PushOp op) {

@@ -3,19 +3,14 @@ package dev.syncline.server.internal.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.syncline.core.protocol.Change;
 import dev.syncline.core.protocol.PushOp;
-import dev.syncline.core.protocol.PushResult;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -232,65 +227,6 @@ public final class PostgresStore extends SqlStore {
         } finally {
             c.close();
         }
-    }
-
-    /**
-     * Applies like every store, except that an op whose data holds the character U+0000 (in a key
-     * or a string) is answered {@code Rejected} with {@code invalid_data} and the rest of the batch
-     * is applied: JSONB cannot store that character, and letting the database refuse it would fail
-     * the whole push with a 503 that the client would retry forever.
-     */
-    @Override
-    public List<PushResult> apply(String userId, List<PushOp> ops, Instant now) {
-        boolean anyNul = false;
-        for (PushOp op : ops) {
-            anyNul |= op.data() != null && containsNul(op.data());
-        }
-        if (!anyNul) {
-            return super.apply(userId, ops, now);
-        }
-        PushResult[] results = new PushResult[ops.size()];
-        List<PushOp> storable = new ArrayList<>(ops.size());
-        List<Integer> storableAt = new ArrayList<>(ops.size());
-        for (int i = 0; i < ops.size(); i++) {
-            PushOp op = ops.get(i);
-            if (op.data() != null && containsNul(op.data())) {
-                results[i] = PushResult.Rejected.of(op.opId(), "invalid_data",
-                        "data contains the character U+0000, which the PostgreSQL store cannot keep");
-            } else {
-                storable.add(op);
-                storableAt.add(i);
-            }
-        }
-        List<PushResult> applied = super.apply(userId, storable, now);
-        for (int j = 0; j < applied.size(); j++) {
-            results[storableAt.get(j)] = applied.get(j);
-        }
-        return List.of(results);
-    }
-
-    private static boolean containsNul(JsonNode node) {
-        if (node.isTextual()) {
-            return node.textValue().indexOf('\u0000') >= 0;
-        }
-        if (node.isObject()) {
-            Iterator<Map.Entry<String, JsonNode>> it = node.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
-                if (e.getKey().indexOf('\u0000') >= 0 || containsNul(e.getValue())) {
-                    return true;
-                }
-            }
-            return false;
-        }
-        if (node.isArray()) {
-            for (JsonNode child : node) {
-                if (containsNul(child)) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     /**

@@ -34,7 +34,7 @@ public interface Store extends AutoCloseable {
      * @param now the time recorded with remembered opIds
      * @return one result per op, same order: {@code Applied} or {@code Conflict} (or
      *     {@code Rejected} with {@code op_id_reused} when an opId was applied to another document,
-     *     or with {@code invalid_data} when this store cannot keep the op's data)
+     *     )
      * @throws StoreUnavailableException when the database cannot be reached; nothing was applied
      */
     List<PushResult> apply(String userId, List<PushOp> ops, Instant now);
