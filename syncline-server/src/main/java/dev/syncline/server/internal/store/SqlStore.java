@@ -16,6 +16,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,6 +35,7 @@ import java.util.UUID;
  * commit, so writers of one scope are serialised and take feed numbers in commit order.
  */
 abstract class SqlStore implements Store {
+    private static final int HEADS_PER_QUERY = 200;
     static final String DOC_COLUMNS = "scope, type, id, version, deleted, data, hlc, updated_by, seq";
 
     private volatile String storeId;
@@ -389,14 +391,20 @@ abstract class SqlStore implements Store {
         }
     }
 
-    private static Map<String, Long> readHeads(Connection c, Iterable<String> scopes) throws SQLException {
+    /** Reads the heads of {@code scopes} in a few queries (a token may hold hundreds of scopes). */
+    private static Map<String, Long> readHeads(Connection c, Collection<String> scopes) throws SQLException {
         Map<String, Long> heads = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT head FROM scopes WHERE scope = ?")) {
-            for (String s : scopes) {
-                ps.setString(1, s);
+        List<String> all = new ArrayList<>(scopes);
+        for (int from = 0; from < all.size(); from += HEADS_PER_QUERY) {
+            List<String> chunk = all.subList(from, Math.min(all.size(), from + HEADS_PER_QUERY));
+            String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
+            try (PreparedStatement ps = c.prepareStatement("SELECT scope, head FROM scopes WHERE scope IN (" + marks + ")")) {
+                for (int i = 0; i < chunk.size(); i++) {
+                    ps.setString(i + 1, chunk.get(i));
+                }
                 try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        heads.put(s, rs.getLong(1));
+                    while (rs.next()) {
+                        heads.put(rs.getString(1), rs.getLong(2));
                     }
                 }
             }

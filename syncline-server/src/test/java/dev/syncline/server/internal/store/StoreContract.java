@@ -287,6 +287,24 @@ public abstract class StoreContract {
     }
 
     @Test
+    void read_withHundredsOfScopes_returnsEveryScopesChanges() {
+        List<PushOp> ops = new ArrayList<>();
+        Map<String, Long> pos = new LinkedHashMap<>();
+        for (int i = 0; i < 450; i++) {
+            pos.put("s" + i, 0L);
+            if (i % 3 == 0) {
+                ops.add(upsert("s" + i, "d", 0, "{}"));
+            }
+        }
+        store.apply("alice", ops, NOW);
+        Store.FeedPage p = store.read(pos, 1000);
+        assertThat(p.changes()).hasSize(150);
+        assertThat(p.hasMore()).isFalse();
+        assertThat(p.positions()).hasSize(450).containsEntry("s0", 1L).containsEntry("s1", 0L)
+                .containsEntry("s447", 1L);
+    }
+
+    @Test
     void read_tombstonesComeWithNullData() {
         apply(upsert("s1", "a", 0, "{}"));
         apply(delete("s1", "a", 1));
