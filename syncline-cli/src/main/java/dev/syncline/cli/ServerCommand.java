@@ -38,6 +38,18 @@ final class ServerCommand implements Callable<Integer> {
             description = "Most PostgreSQL connections in the pool (with --postgres). Default: 10.")
     Integer poolSize;
 
+    @Option(names = "--max-ops-per-push", paramLabel = "N", defaultValue = "500",
+            description = "Most operations in one push (413 above). Default: ${DEFAULT-VALUE}.")
+    int maxOpsPerPush;
+
+    @Option(names = "--max-request-bytes", paramLabel = "BYTES", defaultValue = "4194304",
+            description = "Largest push body (413 above). Default: ${DEFAULT-VALUE} (4 MiB).")
+    long maxRequestBytes;
+
+    @Option(names = "--max-document-bytes", paramLabel = "BYTES", defaultValue = "262144",
+            description = "Largest document data; larger ones are rejected as too_large. Default: ${DEFAULT-VALUE} (256 KiB).")
+    int maxDocumentBytes;
+
     @Option(names = "--dev", description = "Make up a JWT secret and print a ready token (for trying things out).")
     boolean dev;
 
@@ -60,7 +72,8 @@ final class ServerCommand implements Callable<Integer> {
         } else {
             throw new IllegalStateException("SYNCLINE_JWT_SECRET is not set (at least 32 bytes); or run with --dev");
         }
-        SyncServer.Builder builder = SyncServer.builder().host(host).port(port).jwtSecret(secret);
+        SyncServer.Builder builder = SyncServer.builder().host(host).port(port).jwtSecret(secret)
+                .maxOpsPerPush(maxOpsPerPush).maxRequestBytes(maxRequestBytes).maxDocumentBytes(maxDocumentBytes);
         if (postgres != null) {
             builder.postgres(postgres);
             if (poolSize != null) {

@@ -101,6 +101,40 @@ class ServerAndTokenCommandTest {
     }
 
     @Test
+    void server_withLowerOpLimit_refusesLargerPushes() throws Exception {
+        Process p = CliProcess.builder(Map.of("SYNCLINE_JWT_SECRET", SECRET), "server", "--port", "0", "--data",
+                dir.resolve("data").toString(), "--max-ops-per-push", "2").redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        try {
+            int port = Integer.parseInt(CliProcess.awaitLine(p, CliProcess.stdout(p), "listening on port ")
+                    .substring("listening on port ".length()));
+            String token = dev.syncline.server.Tokens.mint(SECRET.getBytes(StandardCharsets.UTF_8), "a",
+                    java.util.List.of("s"), java.time.Duration.ofMinutes(5), java.time.Clock.systemUTC());
+            String op = "{\"opId\":\"%s\",\"scope\":\"s\",\"type\":\"t\",\"id\":\"%s\",\"kind\":\"upsert\","
+                    + "\"baseVersion\":0,\"data\":{}}";
+            String body = "{\"clientId\":\"c\",\"ops\":[" + String.format(op, java.util.UUID.randomUUID(), "a") + ","
+                    + String.format(op, java.util.UUID.randomUUID(), "b") + "," + String.format(op, java.util.UUID.randomUUID(), "c")
+                    + "]}";
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/push"))
+                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(413);
+            assertThat(Json.parse(r.body()).get("error").get("code").asText()).isEqualTo("too_many_ops");
+        } finally {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void server_withABadLimit_failsNamingIt() throws Exception {
+        CliProcess.Result r = CliProcess.run(Map.of("SYNCLINE_JWT_SECRET", SECRET), "server", "--port", "0",
+                "--data", dir.toString(), "--max-ops-per-push", "0");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("maxOpsPerPush");
+    }
+
+    @Test
     void server_dev_printsAWorkingToken() throws Exception {
         Process p = CliProcess.builder(Map.of(), "server", "--port", "0", "--dev", "--data",
                 dir.resolve("data").toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
