@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
     /** Exit code for bad usage (sysexits EX_USAGE). */
     public static final int EXIT_USAGE = 64;
+    /** Exit code when the command worked but needs a person (open conflicts). */
+    public static final int EXIT_NEEDS_PERSON = 2;
     /** Exit code for a failure. */
     public static final int EXIT_FAILURE = 1;
 
