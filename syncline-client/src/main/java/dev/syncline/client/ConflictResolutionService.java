@@ -92,7 +92,6 @@ public final class ConflictResolutionService {
         SyncConflict c = openConflict(conflictId).orElseThrow(() -> new InvalidInputException("not_found",
                 "no open conflict " + conflictId));
         conflicts.resolve(conflictId, resolution);
-        client.afterLocalChange();
         return client.documents().get(c.scope(), c.type(), c.id()).orElseGet(
                 () -> new Document<>(c.scope(), c.type(), c.id(), null, true,
                         new dev.syncline.core.SyncMetadata(0, "", null, false, dev.syncline.core.SyncStatus.SYNCED, 0, null)));

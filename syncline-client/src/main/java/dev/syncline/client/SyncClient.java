@@ -80,6 +80,9 @@ public final class SyncClient implements AutoCloseable {
     private final Conflicts conflictEngine;
     private final ConflictResolutionService conflictService;
     private final SyncEngine engine;
+    private final NetworkStateManager network;
+    private final BackgroundSyncCoordinator coordinator;
+    private final java.util.concurrent.ScheduledExecutorService ownedScheduler;
     private volatile boolean closed;
 
     private SyncClient(Builder b, Database db) {
@@ -138,6 +141,25 @@ public final class SyncClient implements AutoCloseable {
                 () -> tokenProvider == null ? null : tokenProvider.get(), b.connectTimeout, b.requestTimeout);
         this.engine = new SyncEngine(db, store, outbox, conflictEngine, transport, clientId, clock, b.pushBatchSize,
                 b.pullPageSize);
+        java.util.concurrent.ScheduledExecutorService scheduler = b.scheduler;
+        if (scheduler == null && transport != null) {
+            scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "syncline-sync");
+                t.setDaemon(true);
+                return t;
+            });
+            this.ownedScheduler = scheduler;
+        } else {
+            this.ownedScheduler = null;
+        }
+        Executor callbacks = b.executor != null ? b.executor : ownedExecutor;
+        this.network = new NetworkStateManager(transport, scheduler, callbacks, b.connectionTypeProvider,
+                b.random);
+        this.coordinator = transport == null ? null : new BackgroundSyncCoordinator(this, engine, outbox, db, network,
+                scheduler, clock, b.coordinatorSettings);
+        if (coordinator != null && b.backgroundSync) {
+            coordinator.start();
+        }
         int recovered = outbox.recoverInFlight();
         log.debug("sync client {} opened {} ({} entity types, {} in-flight operations recovered)", clientId, db.file(),
                 typesByName.size(), recovered);
@@ -315,8 +337,23 @@ public final class SyncClient implements AutoCloseable {
         return engine;
     }
 
-    void afterLocalChange() {
-        // hook for the background coordinator
+    /** @return the network state: reachability of the server, link quality, offline mode */
+    public NetworkStateManager network() {
+        ensureOpen();
+        return network;
+    }
+
+    /**
+     * @return the background sync coordinator (started at build time with
+     *     {@code backgroundSync(true)}, or by {@link BackgroundSyncCoordinator#start()})
+     * @throws IllegalStateException when the replica has no server URL
+     */
+    public BackgroundSyncCoordinator coordinator() {
+        ensureOpen();
+        if (coordinator == null) {
+            throw new IllegalStateException("this replica has no server URL, so nothing to sync with");
+        }
+        return coordinator;
     }
 
     static List<SyncStatus> checkStatuses(SyncStatus... statuses) {
@@ -339,6 +376,13 @@ public final class SyncClient implements AutoCloseable {
                 return;
             }
             closed = true;
+        }
+        if (coordinator != null) {
+            coordinator.close();
+        }
+        network.close();
+        if (ownedScheduler != null) {
+            ownedScheduler.shutdownNow();
         }
         watches.completeAll();
         if (ownedExecutor != null) {
@@ -426,8 +470,66 @@ public final class SyncClient implements AutoCloseable {
         private int pushBatchSize = SyncEngine.MAX_BATCH;
         private int pullPageSize = 1000;
         private boolean batchSet;
+        private boolean backgroundSync;
+        private boolean backgroundSet;
+        private BackgroundSyncCoordinator.Settings coordinatorSettings = BackgroundSyncCoordinator.Settings.DEFAULT;
+        private boolean coordinatorSet;
+        private java.util.concurrent.ScheduledExecutorService scheduler;
+        private NetworkStateManager.ConnectionTypeProvider connectionTypeProvider = () -> NetworkStateManager.ConnectionType.UNKNOWN;
+        private boolean providerSet;
 
         private Builder() {
+        }
+
+        /**
+         * @param enabled true to start the {@link BackgroundSyncCoordinator} when built (default
+         *     false: the app calls {@link SyncClient#sync} or starts the coordinator itself)
+         * @return this builder
+         * @throws InvalidInputException when set twice
+         */
+        public Builder backgroundSync(boolean enabled) {
+            if (backgroundSet) {
+                throw new InvalidInputException("invalid_setting", "backgroundSync is set twice");
+            }
+            this.backgroundSync = enabled;
+            this.backgroundSet = true;
+            return this;
+        }
+
+        /**
+         * @param settings debounce, reconnect delay and periodic interval of background sync
+         * @return this builder
+         * @throws InvalidInputException when null or set twice
+         */
+        public Builder backgroundSyncSettings(BackgroundSyncCoordinator.Settings settings) {
+            requireOnce("backgroundSyncSettings", coordinatorSet ? coordinatorSettings : null, settings);
+            this.coordinatorSettings = settings;
+            this.coordinatorSet = true;
+            return this;
+        }
+
+        /**
+         * @param scheduler runs background syncs, health probes and timers (default: one daemon
+         *     thread owned by the client); it must not run tasks on the submitting thread
+         * @return this builder
+         * @throws InvalidInputException when null or set twice
+         */
+        public Builder scheduler(java.util.concurrent.ScheduledExecutorService scheduler) {
+            requireOnce("scheduler", this.scheduler, scheduler);
+            this.scheduler = scheduler;
+            return this;
+        }
+
+        /**
+         * @param provider tells the link type (the JVM cannot; Android can)
+         * @return this builder
+         * @throws InvalidInputException when null or set twice
+         */
+        public Builder connectionTypeProvider(NetworkStateManager.ConnectionTypeProvider provider) {
+            requireOnce("connectionTypeProvider", providerSet ? connectionTypeProvider : null, provider);
+            this.connectionTypeProvider = provider;
+            this.providerSet = true;
+            return this;
         }
 
         /**
