@@ -227,7 +227,7 @@ public final class SyncEngine {
         for (PushResult.Conflict c : conflicted) {
             PendingOperation op = find(batch, c.opId());
             Conflicts.Outcome o = conflicts.settle(op.scope(), op.type(), op.id(), c.current());
-            if (o != Conflicts.Outcome.NONE) {
+            if (o == Conflicts.Outcome.REMOTE_TAKEN || o == Conflicts.Outcome.REQUEUED) {
                 counts.settled++;
             }
         }
@@ -295,7 +295,8 @@ public final class SyncEngine {
                 long applied = db.write(tx -> applyPage(tx, p, deferred));
                 counts.pulled += applied;
                 for (Change ch : deferred) {
-                    if (conflicts.settle(ch.scope(), ch.type(), ch.id(), ch) != Conflicts.Outcome.NONE) {
+                    Conflicts.Outcome o = conflicts.settle(ch.scope(), ch.type(), ch.id(), ch);
+                    if (o == Conflicts.Outcome.REMOTE_TAKEN || o == Conflicts.Outcome.REQUEUED) {
                         counts.settled++;
                     }
                 }
