@@ -320,6 +320,25 @@ public final class SyncClient implements AutoCloseable {
     }
 
     /**
+     * Pushes the outbox only (no pull), retrying transient failures until {@code timeout} has
+     * passed: for an app about to go away that wants its writes on the server now. Blocks.
+     *
+     * @return what happened ({@code pulled} is 0)
+     * @throws InvalidInputException when {@code timeout} is null or not positive
+     * @throws IllegalStateException when the client is closed or has no server URL
+     */
+    public SyncReport push(Duration timeout) {
+        ensureOpen();
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+            throw new InvalidInputException("invalid_setting", "push timeout must be positive: " + timeout);
+        }
+        if (serverUrl == null) {
+            throw new IllegalStateException("this replica has no server URL; build the client with serverUrl(...)");
+        }
+        return engine.sync(timeout, false);
+    }
+
+    /**
      * Tells the client the token provider now has a fresh token after the server refused one;
      * syncing resumes (it also resumes by itself once the provider returns a different token).
      */

@@ -207,4 +207,35 @@ class NetworkBehaviourTest {
         a.network().setOfflineMode(false);
         await("pushed after offline mode", Duration.ofSeconds(10), () -> a.pendingOperations().getPendingOperationsCount() == 0);
     }
+
+    @Test
+    void coordinator_publishesImmutableStatusSnapshots_andCloseStopsItWithNothingLost() throws Exception {
+        SyncClient a = net.client("a", b -> b.token(Loopback.token("alice", S)).backgroundSync(true)
+                .backgroundSyncSettings(FAST));
+        List<BackgroundSyncCoordinator.Status> seen = new CopyOnWriteArrayList<>();
+        AutoCloseable listening = a.coordinator().addStatusListener(seen::add);
+        await("connected", Duration.ofSeconds(10), () -> a.network().isConnected());
+        a.documents().put(S, "note", "n1", json("{\"v\":1}"));
+        await("pushed", Duration.ofSeconds(10), () -> a.pendingOperations().getPendingOperationsCount() == 0
+                && !a.coordinator().hasPendingSync());
+        assertThat(seen).extracting(BackgroundSyncCoordinator.Status::state)
+                .contains(BackgroundSyncCoordinator.State.PUSHING, BackgroundSyncCoordinator.State.PULLING,
+                        BackgroundSyncCoordinator.State.IDLE);
+        assertThat(a.coordinator().status().lastSyncAt()).isNotNull();
+        assertThat(a.coordinator().ongoingSyncKeys()).isEmpty();
+        listening.close();
+        int before = seen.size();
+        a.coordinator().forceBackgroundSync();
+        await("forced sync done", Duration.ofSeconds(10), () -> !a.coordinator().hasPendingSync());
+        assertThat(seen).hasSize(before); // the closed listener heard nothing more
+
+        a.coordinator().close();
+        a.documents().put(S, "note", "n2", json("{\"v\":2}"));
+        Thread.sleep(300);
+        assertThat(a.pendingOperations().getPendingOperationsCount()).isEqualTo(1); // kept, not pushed
+        a.close();
+        try (SyncClient again = net.client("a", b -> b.token(Loopback.token("alice", S)))) {
+            assertThat(again.sync().pushed()).isEqualTo(1);
+        }
+    }
 }

@@ -63,15 +63,28 @@ public final class SyncTables {
 
     /** @return the local state of a document, read under the caller's transaction */
     public static Local local(Connection c, String scope, String type, String id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT data, deleted, version, base_version, base_data, needs_sync,"
-                + " last_modified, (SELECT conflict_id FROM conflicts k WHERE k.scope = d.scope AND k.type = d.type AND k.id = d.id)"
-                + " FROM documents d WHERE scope = ? AND type = ? AND id = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(LOCAL_SQL)) {
+            return readLocal(c, ps, scope, type, id);
+        }
+    }
+
+    /** @return the local state of a document, inside {@code tx} (cached statement) */
+    public static Local local(Database.Tx tx, String scope, String type, String id) throws SQLException {
+        return readLocal(tx.connection(), tx.prepare(LOCAL_SQL), scope, type, id);
+    }
+
+    private static final String LOCAL_SQL = "SELECT data, deleted, version, base_version, base_data, needs_sync,"
+            + " last_modified, (SELECT conflict_id FROM conflicts k WHERE k.scope = d.scope AND k.type = d.type AND k.id = d.id)"
+            + " FROM documents d WHERE scope = ? AND type = ? AND id = ?";
+
+    private static Local readLocal(Connection c, PreparedStatement ps, String scope, String type, String id) throws SQLException {
+        {
             ps.setString(1, scope);
             ps.setString(2, type);
             ps.setString(3, id);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
-                    return new Local(false, null, false, 0, 0, null, false, null, openConflictId(c, scope, type, id));
+                    return new Local(false, null, false, 0, 0, null, false, null, null); // a conflict is parked only on an existing row
                 }
                 boolean needsSync = rs.getInt(6) != 0;
                 long version = rs.getLong(3);
@@ -323,6 +336,16 @@ public final class SyncTables {
     }
 
     private static void emit(Database.Tx tx, String scope, String type, String id) throws SQLException {
-        tx.emit(new DocumentChanged(scope, type, id, LocalStore.get(tx.connection(), scope, type, id).orElse(null)));
+        PreparedStatement ps = tx.prepare("SELECT " + Rows.DOCUMENT_COLUMNS + " FROM documents WHERE scope = ? AND type = ? AND id = ?");
+        ps.setString(1, scope);
+        ps.setString(2, type);
+        ps.setString(3, id);
+        StoredDocument after = null;
+        try (ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) {
+                after = Rows.document(rs);
+            }
+        }
+        tx.emit(new DocumentChanged(scope, type, id, after));
     }
 }

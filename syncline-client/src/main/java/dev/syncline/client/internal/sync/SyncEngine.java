@@ -92,6 +92,7 @@ public final class SyncEngine {
     }
 
     private final Database db;
+    private final LocalStore store;
     private final Outbox outbox;
     private final Conflicts conflicts;
     private final HttpTransport transport;
@@ -112,6 +113,7 @@ public final class SyncEngine {
     public SyncEngine(Database db, LocalStore store, Outbox outbox, Conflicts conflicts, HttpTransport transport,
             String clientId, Clock clock, int batchSize, int pageSize) {
         this.db = db;
+        this.store = store;
         this.outbox = outbox;
         this.conflicts = conflicts;
         this.transport = transport;
@@ -310,7 +312,9 @@ public final class SyncEngine {
         long now = clock.millis();
         long n = 0;
         for (Change ch : page.changes()) {
-            SyncTables.Local local = SyncTables.local(tx.connection(), ch.scope(), ch.type(), ch.id());
+            // Local stamps issued after this pull order after the writes it brought.
+            store.observe(tx, ch.hlc());
+            SyncTables.Local local = SyncTables.local(tx, ch.scope(), ch.type(), ch.id());
             if (local.needsSync() || local.openConflict() != null) {
                 if (ch.version() > local.version()) {
                     deferred.add(ch); // never over a pending local change: settle it after the commit
@@ -354,6 +358,15 @@ public final class SyncEngine {
      * @return what happened
      */
     public SyncReport sync(Duration timeout) {
+        return sync(timeout, true);
+    }
+
+    /**
+     * As {@link #sync(Duration)}; with {@code pull} false only pushes (until the outbox is empty).
+     *
+     * @return what happened
+     */
+    public SyncReport sync(Duration timeout, boolean pull) {
         long deadline = System.nanoTime() + timeout.toNanos();
         long pushed = 0;
         long pulled = 0;
@@ -371,7 +384,7 @@ public final class SyncEngine {
                 }
                 try {
                     Counts p = push();
-                    Counts q = pull();
+                    Counts q = pull ? pull() : new Counts();
                     pushed += p.pushed;
                     pulled += q.pulled;
                     settled += p.settled + q.settled;
