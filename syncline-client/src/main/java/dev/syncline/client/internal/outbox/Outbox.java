@@ -226,7 +226,7 @@ public final class Outbox {
         if (serverVersion < 1) {
             throw new InvalidInputException("invalid_version", "server version must be positive: " + serverVersion);
         }
-        return db.write(tx -> ackIn(tx, opId, serverVersion));
+        return db.write(tx -> ackIn(tx, null, opId, serverVersion));
     }
 
     /**
@@ -236,6 +236,16 @@ public final class Outbox {
      * @return how many were acknowledged
      */
     public int ackAll(java.util.Map<String, Long> versions) {
+        return ackAll(versions, java.util.Map.of());
+    }
+
+    /**
+     * {@link #ackAll(java.util.Map)} with the claimed operations at hand (saves reading them again).
+     *
+     * @param claimed operations by opId as {@link #claim} returned them
+     * @return how many were acknowledged
+     */
+    public int ackAll(java.util.Map<String, Long> versions, java.util.Map<String, PendingOperation> claimed) {
         for (java.util.Map.Entry<String, Long> e : versions.entrySet()) {
             requireOpId(e.getKey());
             if (e.getValue() == null || e.getValue() < 1) {
@@ -248,7 +258,7 @@ public final class Outbox {
         return db.write(tx -> {
             int n = 0;
             for (java.util.Map.Entry<String, Long> e : versions.entrySet()) {
-                if (ackIn(tx, e.getKey(), e.getValue())) {
+                if (ackIn(tx, claimed.get(e.getKey()), e.getKey(), e.getValue())) {
                     n++;
                 }
             }
@@ -256,8 +266,10 @@ public final class Outbox {
         });
     }
 
-    private boolean ackIn(Database.Tx tx, String opId, long serverVersion) throws SQLException {
-        PendingOperation op = find(tx, opId);
+    private boolean ackIn(Database.Tx tx, PendingOperation known, String opId, long serverVersion) throws SQLException {
+        // The conditional move below is what guards the state; a claimed operation's other
+        // columns cannot change while it is in flight, so the caller's copy is as good as a read.
+        PendingOperation op = known != null ? known : find(tx, opId);
         if (op == null || !move(tx, opId, OperationState.IN_FLIGHT, OperationState.DONE, null, op.attempts(), 0)) {
             return false;
         }

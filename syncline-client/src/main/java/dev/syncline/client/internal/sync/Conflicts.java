@@ -100,11 +100,17 @@ public final class Conflicts {
     public Outcome settle(String scope, String type, String id, Change remote) {
         for (int attempt = 1; ; attempt++) {
             Local local = db.read(c -> SyncTables.local(c, scope, type, id));
+            if (alreadyOnTop(local, remote)) {
+                return Outcome.NONE;
+            }
             Decision d = decide(scope, type, id, local, remote, attempt > MAX_ATTEMPTS);
             Outcome out = db.write(tx -> {
                 Local now = SyncTables.local(tx.connection(), scope, type, id);
                 if (!now.equals(local)) {
                     return null; // the app wrote meanwhile: decide again
+                }
+                if (alreadyOnTop(now, remote)) {
+                    return Outcome.NONE;
                 }
                 return apply(tx, scope, type, id, now, remote, d);
             });
@@ -113,6 +119,15 @@ public final class Conflicts {
             }
             log.debug("conflict on {}/{}/{}: local state changed while deciding (attempt {})", scope, type, id, attempt);
         }
+    }
+
+    /**
+     * True when the pending local change was already made on (or after) this server state, such
+     * as a resolution queued on it while a pull that carried it was settling: nothing to decide.
+     */
+    private static boolean alreadyOnTop(Local local, Change remote) {
+        return remote != null && local.exists() && local.needsSync() && local.openConflict() == null
+                && remote.version() <= local.baseVersion();
     }
 
     /** A decision: what to do and who decided. */

@@ -158,43 +158,82 @@ public final class SyncEngine {
         Counts counts = new Counts();
         run(() -> {
             listener.phase(Phase.PUSHING);
+            // Two batches in flight at most: the next batch is claimed and sent while the server
+            // works on the previous one, and the previous one's results are recorded while the
+            // server works on the next. Safe for order: a claimed batch holds only operations
+            // whose document has nothing earlier outstanding, in flight included, so two batches
+            // never touch the same document.
+            List<PendingOperation> prevBatch = null;
+            java.util.concurrent.CompletableFuture<PushResponse> prevAnswer = null;
+            long prevStart = 0;
             while (true) {
-                List<PendingOperation> ops = outbox.claim(batchSize);
-                if (ops.isEmpty()) {
+                List<PendingOperation> batch = claimBatch();
+                java.util.concurrent.CompletableFuture<PushResponse> answer = batch.isEmpty() ? null
+                        : transport.pushAsync(request(batch));
+                long start = System.nanoTime();
+                if (prevBatch != null) {
+                    try {
+                        record(prevBatch, prevAnswer, prevStart, counts);
+                    } catch (TransportException e) {
+                        if (answer != null) {
+                            try {
+                                record(batch, answer, start, counts);
+                            } catch (TransportException ignored) {
+                                // handled for its batch; the first failure is the one reported
+                            }
+                        }
+                        throw e;
+                    }
+                }
+                if (answer == null) {
                     return;
                 }
-                // Keep a request under the server's 4 MiB: the rest goes back for the next round.
-                List<PendingOperation> batch = new ArrayList<>(ops.size());
-                long bytes = 0;
-                for (PendingOperation op : ops) {
-                    long size = op.data() == null ? 100 : op.data().toString().length() + 200L;
-                    if (!batch.isEmpty() && bytes + size > MAX_BATCH_BYTES) {
-                        break;
-                    }
-                    batch.add(op);
-                    bytes += size;
-                }
-                if (batch.size() < ops.size()) {
-                    outbox.release(ops.subList(batch.size(), ops.size()).stream().map(PendingOperation::opId).toList());
-                }
-                pushBatch(batch, counts);
+                prevBatch = batch;
+                prevAnswer = answer;
+                prevStart = start;
             }
         });
         return counts;
     }
 
-    private void pushBatch(List<PendingOperation> batch, Counts counts) {
+    /** Claims up to a batch, keeping a request under the server's 4 MiB (the rest goes back). */
+    private List<PendingOperation> claimBatch() {
+        List<PendingOperation> ops = outbox.claim(batchSize);
+        List<PendingOperation> batch = new ArrayList<>(ops.size());
+        long bytes = 0;
+        for (PendingOperation op : ops) {
+            long size = op.data() == null ? 100 : op.data().toString().length() + 200L;
+            if (!batch.isEmpty() && bytes + size > MAX_BATCH_BYTES) {
+                break;
+            }
+            batch.add(op);
+            bytes += size;
+        }
+        if (batch.size() < ops.size()) {
+            outbox.release(ops.subList(batch.size(), ops.size()).stream().map(PendingOperation::opId).toList());
+        }
+        return batch;
+    }
+
+    private PushRequest request(List<PendingOperation> batch) {
         List<PushOp> wire = new ArrayList<>(batch.size());
         for (PendingOperation op : batch) {
             boolean delete = op.operationType() == OperationType.DELETE;
             wire.add(new PushOp(op.opId(), op.scope(), op.type(), op.id(), delete ? OpKind.DELETE : OpKind.UPSERT,
                     op.baseVersion(), delete ? null : op.data(), op.hlc()));
         }
+        return new PushRequest(clientId, wire);
+    }
+
+    private void record(List<PendingOperation> batch, java.util.concurrent.CompletableFuture<PushResponse> answer, long t0,
+            Counts counts) {
         PushResponse resp;
-        long t0 = System.nanoTime();
         try {
-            resp = transport.push(new PushRequest(clientId, wire));
-        } catch (TransportException e) {
+            resp = answer.join();
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException ce) {
+            Throwable cause = ce.getCause();
+            TransportException e = cause instanceof TransportException te ? te
+                    : new TransportException(TransportException.Kind.TRANSIENT, 0, "network", "push: " + cause, null, cause);
             listener.failed(e);
             handlePushFailure(batch, e, counts);
             if (e.kind() == TransportException.Kind.BAD_REQUEST) {
@@ -205,6 +244,7 @@ public final class SyncEngine {
         listener.exchanged(System.nanoTime() - t0);
         Map<String, PendingOperation> byId = new LinkedHashMap<>();
         batch.forEach(op -> byId.put(op.opId(), op));
+        Map<String, PendingOperation> claimed = Map.copyOf(byId);
         Map<String, Long> applied = new LinkedHashMap<>();
         List<PushResult.Conflict> conflicted = new ArrayList<>();
         List<PushResult.Rejected> rejected = new ArrayList<>();
@@ -220,7 +260,7 @@ public final class SyncEngine {
                 rejected.add(j);
             }
         }
-        counts.pushed += outbox.ackAll(applied);
+        counts.pushed += outbox.ackAll(applied, claimed);
         for (PushResult.Rejected j : rejected) {
             if (outbox.fail(j.opId(), j.error().code() + ": " + j.error().message(), true)) {
                 counts.failed++;
@@ -231,6 +271,11 @@ public final class SyncEngine {
             Conflicts.Outcome o = conflicts.settle(op.scope(), op.type(), op.id(), c.current());
             if (o == Conflicts.Outcome.REMOTE_TAKEN || o == Conflicts.Outcome.REQUEUED) {
                 counts.settled++;
+            } else if (o == Conflicts.Outcome.NONE) {
+                // Nothing was decided (the server is behind this change's base, as after a restore):
+                // never leave the operation in flight; it is retried after a backoff.
+                outbox.fail(op.opId(), "server holds version " + (c.current() == null ? 0 : c.current().version())
+                        + ", not the base " + op.baseVersion() + "; retrying", false);
             }
         }
         for (String missing : byId.keySet()) {

@@ -72,6 +72,34 @@ public final class HttpTransport {
     }
 
     /**
+     * Sends one push without waiting for the answer.
+     *
+     * @return the answer; completes exceptionally with a {@link TransportException}
+     */
+    public java.util.concurrent.CompletableFuture<PushResponse> pushAsync(PushRequest request) {
+        HttpRequest req = authed(HttpRequest.newBuilder(base.resolve("v1/push")))
+                .timeout(requestTimeout)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(request)))
+                .build();
+        return http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray()).handle((resp, err) -> {
+            if (err != null) {
+                Throwable e = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                        ? err.getCause() : err;
+                if (e instanceof java.net.http.HttpTimeoutException) {
+                    throw new TransportException(TransportException.Kind.TRANSIENT, 0, "timeout",
+                            "POST /v1/push timed out", null, e);
+                }
+                throw new TransportException(TransportException.Kind.TRANSIENT, 0, "network", "POST /v1/push: " + e, null, e);
+            }
+            if (resp.statusCode() != 200) {
+                throw failure(resp.statusCode(), resp.body(), resp.headers().firstValue("Retry-After").orElse(null));
+            }
+            return Json.read(resp.body(), PushResponse.class);
+        });
+    }
+
+    /**
      * Pulls one page.
      *
      * @param cursor the stored cursor, or null from the beginning
