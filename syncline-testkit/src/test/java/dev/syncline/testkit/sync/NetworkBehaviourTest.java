@@ -238,4 +238,26 @@ class NetworkBehaviourTest {
             assertThat(again.sync().pushed()).isEqualTo(1);
         }
     }
+
+    @Test
+    void networkState_reportsTheProvidersLinkType_andAGoodConnectionAfterFastAnswers_butNotAfterFailures()
+            throws Exception {
+        FaultyProxy proxy = keep(new FaultyProxy(net.server.port()));
+        SyncClient a = keep(net.client("a", proxy.url(), b -> b.token(Loopback.token("alice", S))
+                .connectionTypeProvider(() -> dev.syncline.client.NetworkStateManager.ConnectionType.WIFI)));
+        assertThat(a.network().connectionType()).isEqualTo(dev.syncline.client.NetworkStateManager.ConnectionType.WIFI);
+        assertThat(a.sync().outcome()).isEqualTo(SyncReport.Outcome.CAUGHT_UP);
+        assertThat(a.network().isConnected()).isTrue();
+        assertThat(a.network().hasGoodConnection()).isTrue();
+
+        proxy.mode(FaultyProxy.Mode.REFUSE);
+        assertThat(a.sync(Duration.ofMillis(500)).outcome()).isEqualTo(SyncReport.Outcome.UNREACHABLE);
+        assertThat(a.network().isConnected()).isFalse();
+        assertThat(a.network().hasGoodConnection()).isFalse();
+        proxy.mode(FaultyProxy.Mode.PASS);
+        assertThat(a.sync().outcome()).isEqualTo(SyncReport.Outcome.CAUGHT_UP);
+        assertThat(a.network().isConnected()).isTrue();
+        // Reachable again, but the recent failures still count against the link's quality.
+        assertThat(a.network().hasGoodConnection()).isFalse();
+    }
 }
