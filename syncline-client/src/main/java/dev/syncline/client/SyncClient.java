@@ -356,6 +356,10 @@ public final class SyncClient implements AutoCloseable {
         return engine;
     }
 
+    Conflicts conflictEngine() {
+        return conflictEngine;
+    }
+
     /** @return the network state: reachability of the server, link quality, offline mode */
     public NetworkStateManager network() {
         ensureOpen();
