@@ -34,7 +34,8 @@ import picocli.CommandLine.ParentCommand;
         description = "Work on a client replica (a SQLite file): local writes queued for push, reads, outbox.",
         subcommands = {ClientCommand.Put.class, ClientCommand.Patch.class, ClientCommand.Delete.class,
             ClientCommand.Get.class, ClientCommand.ListDocs.class, ClientCommand.Status.class,
-            ClientCommand.Outbox.class, ClientCommand.Retry.class})
+            ClientCommand.Outbox.class, ClientCommand.Retry.class, ClientCommand.Sync.class,
+            ClientCommand.Conflicts.class, ClientCommand.Resolve.class})
 final class ClientCommand implements Runnable {
     @Option(names = "--db", required = true, paramLabel = "FILE", description = "The replica's SQLite file (created if absent).")
     Path db;
@@ -54,11 +55,20 @@ final class ClientCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing client command (put, patch, delete, get, list, status, outbox, retry)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing client command (put, patch, delete, get, list, status, outbox, retry, sync, conflicts, resolve)");
     }
 
     /** Opens the replica, runs {@code work}, prints its JSON result; maps expected errors to exit codes. */
     int withClient(CommandLine cmd, Function<SyncClient, JsonNode> work) {
+        return withClientExit(cmd, c -> new Result(work.apply(c), 0, null));
+    }
+
+    /** A command's JSON output, exit code and (for a non-zero exit) the line for stderr. */
+    record Result(JsonNode json, int exit, String error) {
+    }
+
+    /** As {@link #withClient} for commands that choose their own exit code. */
+    int withClientExit(CommandLine cmd, Function<SyncClient, Result> work) {
         PrintWriter out = cmd.getOut();
         PrintWriter err = cmd.getErr();
         try {
@@ -74,13 +84,17 @@ final class ClientCommand implements Runnable {
                     b.conflictStrategy(e.getKey(), ConflictResolutionStrategy.fromWire(e.getValue()));
                 }
             }
-            JsonNode result;
+            Result result;
             try (SyncClient client = b.build()) {
                 result = work.apply(client);
             }
-            out.println(Json.write(result));
+            out.println(Json.write(result.json()));
             out.flush();
-            return 0;
+            if (result.error() != null) {
+                err.println("syncline: " + result.error().replace('\n', ' '));
+                err.flush();
+            }
+            return result.exit();
         } catch (InvalidInputException e) {
             err.println("syncline: " + e.getMessage().replace('\n', ' '));
             err.flush();
@@ -89,7 +103,7 @@ final class ClientCommand implements Runnable {
     }
 
     private static boolean isUsage(InvalidInputException e) {
-        return !(e.code().equals("not_found") || e.code().equals("not_failed"));
+        return !(e.code().equals("not_found") || e.code().equals("not_failed") || e.code().equals("no_server"));
     }
 
     static ObjectNode parseObject(String json, String what) {
@@ -286,6 +300,84 @@ final class ClientCommand implements Runnable {
                 ObjectNode out = Json.mapper().createObjectNode();
                 out.put("retried", n);
                 return out;
+            });
+        }
+    }
+
+    @Command(name = "sync", mixinStandardHelpOptions = true,
+            description = "Push the outbox, then pull until caught up. Exit 0 caught up, 2 open conflicts remain,"
+                    + " 1 the server could not be reached in time (or refused the token, or operations failed).")
+    static final class Sync extends Sub {
+        @Option(names = "--timeout", defaultValue = "30s", converter = Durations.class,
+                description = "How long to keep retrying an unreachable server (default 30s).")
+        java.time.Duration timeout;
+
+        @Override
+        public Integer call() {
+            return parent.withClientExit(spec.commandLine(), c -> {
+                if (c.serverUrl().isEmpty()) {
+                    throw new InvalidInputException("no_server", "this replica has no server; give --server URL (and --token)");
+                }
+                dev.syncline.client.SyncReport r = c.sync(timeout);
+                ObjectNode n = Json.mapper().createObjectNode();
+                n.put("outcome", r.outcome().name().toLowerCase(java.util.Locale.ROOT));
+                n.put("pushed", r.pushed());
+                n.put("pulled", r.pulled());
+                n.put("conflicts", r.openConflicts());
+                n.put("settled", r.conflictsSettled());
+                n.put("failed", r.failed());
+                n.put("pending", r.pending());
+                n.put("error", r.error());
+                return switch (r.outcome()) {
+                    case CAUGHT_UP -> r.failed() > 0
+                            ? new Result(n, Main.EXIT_FAILURE, r.failed() + " operation(s) failed permanently; see 'outbox' and 'retry'")
+                            : new Result(n, 0, null);
+                    case OPEN_CONFLICTS -> new Result(n, Main.EXIT_NEEDS_PERSON, null);
+                    case UNREACHABLE -> new Result(n, Main.EXIT_FAILURE, "server not reached in " + timeout.toSeconds()
+                            + "s: " + r.error());
+                    case AUTHENTICATION_NEEDED -> new Result(n, Main.EXIT_FAILURE, "the server refused the token: " + r.error());
+                };
+            });
+        }
+    }
+
+    @Command(name = "conflicts", mixinStandardHelpOptions = true,
+            description = "Open conflicts: conflictId, scope, type, id, conflictType and each side's data.")
+    static final class Conflicts extends Sub {
+        @Override
+        public Integer call() {
+            return run(c -> {
+                ArrayNode arr = Json.mapper().createArrayNode();
+                for (dev.syncline.client.SyncConflict k : c.conflicts().openConflicts()) {
+                    ObjectNode n = arr.addObject();
+                    n.put("conflictId", k.conflictId()).put("scope", k.scope()).put("type", k.type()).put("id", k.id());
+                    n.put("conflictType", k.conflictType().wire());
+                    n.set("local", k.local());
+                    n.set("remote", k.remote());
+                    n.set("base", k.base());
+                    n.put("remoteVersion", k.remoteVersion());
+                }
+                return arr;
+            });
+        }
+    }
+
+    @Command(name = "resolve", mixinStandardHelpOptions = true,
+            description = "Settle an open conflict with the local side, the remote side, or a JSON object; the result is"
+                    + " queued for push. Prints the document.")
+    static final class Resolve extends Sub {
+        @Parameters(index = "0", paramLabel = "CONFLICT_ID") String conflictId;
+        @Parameters(index = "1", paramLabel = "local|remote|JSON") String choice;
+
+        @Override
+        public Integer call() {
+            return run(c -> {
+                dev.syncline.client.Resolution r = switch (choice) {
+                    case "local" -> dev.syncline.client.Resolution.useLocal();
+                    case "remote" -> dev.syncline.client.Resolution.useRemote();
+                    default -> dev.syncline.client.Resolution.useValue(parseObject(choice, "resolution (local, remote or JSON)"));
+                };
+                return document(c.conflicts().resolve(conflictId, r));
             });
         }
     }

@@ -10,10 +10,12 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "syncline", mixinStandardHelpOptions = true, version = "syncline 0.1.0",
         description = "Offline-first sync engine: server, tokens, client replica, demo, benchmark.",
-        subcommands = {ServerCommand.class, TokenCommand.class, ClientCommand.class})
+        subcommands = {ServerCommand.class, TokenCommand.class, ClientCommand.class, DemoCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad usage (sysexits EX_USAGE). */
     public static final int EXIT_USAGE = 64;
+    /** Exit code when the command worked but needs a person (open conflicts). */
+    public static final int EXIT_NEEDS_PERSON = 2;
     /** Exit code for a failure. */
     public static final int EXIT_FAILURE = 1;
 

@@ -5,7 +5,11 @@ import dev.syncline.client.internal.outbox.Outbox;
 import dev.syncline.client.internal.store.Database;
 import dev.syncline.client.internal.store.LocalStore;
 import dev.syncline.client.internal.store.StoredDocument;
+import dev.syncline.client.internal.sync.Conflicts;
+import dev.syncline.client.internal.sync.SyncEngine;
+import dev.syncline.client.internal.transport.HttpTransport;
 import dev.syncline.client.internal.watch.WatchHub;
+import dev.syncline.core.merge.ThreeWayMerge;
 import dev.syncline.core.ConflictResolutionStrategy;
 import dev.syncline.core.Hlc;
 import dev.syncline.core.HlcClock;
@@ -73,6 +77,12 @@ public final class SyncClient implements AutoCloseable {
     private final Documents documents;
     private final PendingOperationsManager pendingOperations;
     private final ExecutorService ownedExecutor;
+    private final Conflicts conflictEngine;
+    private final ConflictResolutionService conflictService;
+    private final SyncEngine engine;
+    private final NetworkStateManager network;
+    private final BackgroundSyncCoordinator coordinator;
+    private final java.util.concurrent.ScheduledExecutorService ownedScheduler;
     private volatile boolean closed;
 
     private SyncClient(Builder b, Database db) {
@@ -124,6 +134,32 @@ public final class SyncClient implements AutoCloseable {
         this.policies = Collections.unmodifiableMap(remembered);
         this.documents = new Documents(this);
         this.pendingOperations = new PendingOperationsManager(outbox, watches, b.maxPending, b.maxPendingAge);
+        this.conflictEngine = new Conflicts(db, store, outbox, clock, this::conflictStrategy, b.merges, b.resolvers,
+                this::priorityOf);
+        this.conflictService = new ConflictResolutionService(this, db, conflictEngine, watches);
+        HttpTransport transport = serverUrl == null ? null : new HttpTransport(serverUrl,
+                () -> tokenProvider == null ? null : tokenProvider.get(), b.connectTimeout, b.requestTimeout);
+        this.engine = new SyncEngine(db, store, outbox, conflictEngine, transport, clientId, clock, b.pushBatchSize,
+                b.pullPageSize);
+        java.util.concurrent.ScheduledExecutorService scheduler = b.scheduler;
+        if (scheduler == null && transport != null) {
+            scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "syncline-sync");
+                t.setDaemon(true);
+                return t;
+            });
+            this.ownedScheduler = scheduler;
+        } else {
+            this.ownedScheduler = null;
+        }
+        Executor callbacks = b.executor != null ? b.executor : ownedExecutor;
+        this.network = new NetworkStateManager(transport, scheduler, callbacks, b.connectionTypeProvider,
+                b.random);
+        this.coordinator = transport == null ? null : new BackgroundSyncCoordinator(this, engine, outbox, db, network,
+                scheduler, clock, b.coordinatorSettings);
+        if (coordinator != null && b.backgroundSync) {
+            coordinator.start();
+        }
         int recovered = outbox.recoverInFlight();
         log.debug("sync client {} opened {} ({} entity types, {} in-flight operations recovered)", clientId, db.file(),
                 typesByName.size(), recovered);
@@ -247,6 +283,102 @@ public final class SyncClient implements AutoCloseable {
                 store.openConflicts(), store.cursors(), health);
     }
 
+    /** @return the conflict inbox and the record of settled conflicts */
+    public ConflictResolutionService conflicts() {
+        ensureOpen();
+        return conflictService;
+    }
+
+    /**
+     * Pushes the outbox, then pulls until caught up, retrying transient failures for up to 30
+     * seconds. Blocks; apps normally leave syncing to the background coordinator.
+     *
+     * @return what happened
+     * @throws IllegalStateException when the client is closed or has no server URL
+     */
+    public SyncReport sync() {
+        return sync(Duration.ofSeconds(30));
+    }
+
+    /**
+     * Pushes the outbox, then pulls until caught up (again while resolved values wait to be
+     * pushed), retrying transient failures until {@code timeout} has passed. Blocks.
+     *
+     * @return what happened: caught up, open conflicts, unreachable, or authentication needed
+     * @throws InvalidInputException when {@code timeout} is null or not positive
+     * @throws IllegalStateException when the client is closed or has no server URL
+     */
+    public SyncReport sync(Duration timeout) {
+        ensureOpen();
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+            throw new InvalidInputException("invalid_setting", "sync timeout must be positive: " + timeout);
+        }
+        if (serverUrl == null) {
+            throw new IllegalStateException("this replica has no server URL; build the client with serverUrl(...)");
+        }
+        return engine.sync(timeout);
+    }
+
+    /**
+     * Pushes the outbox only (no pull), retrying transient failures until {@code timeout} has
+     * passed: for an app about to go away that wants its writes on the server now. Blocks.
+     *
+     * @return what happened ({@code pulled} is 0)
+     * @throws InvalidInputException when {@code timeout} is null or not positive
+     * @throws IllegalStateException when the client is closed or has no server URL
+     */
+    public SyncReport push(Duration timeout) {
+        ensureOpen();
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+            throw new InvalidInputException("invalid_setting", "push timeout must be positive: " + timeout);
+        }
+        if (serverUrl == null) {
+            throw new IllegalStateException("this replica has no server URL; build the client with serverUrl(...)");
+        }
+        return engine.sync(timeout, false);
+    }
+
+    /**
+     * Tells the client the token provider now has a fresh token after the server refused one;
+     * syncing resumes (it also resumes by itself once the provider returns a different token).
+     */
+    public void tokenRefreshed() {
+        ensureOpen();
+        engine.tokenRefreshed();
+    }
+
+    /** @return true while the server refuses the current token and syncing is stopped */
+    public boolean authenticationNeeded() {
+        return engine.authenticationNeeded();
+    }
+
+    SyncEngine engine() {
+        return engine;
+    }
+
+    Conflicts conflictEngine() {
+        return conflictEngine;
+    }
+
+    /** @return the network state: reachability of the server, link quality, offline mode */
+    public NetworkStateManager network() {
+        ensureOpen();
+        return network;
+    }
+
+    /**
+     * @return the background sync coordinator (started at build time with
+     *     {@code backgroundSync(true)}, or by {@link BackgroundSyncCoordinator#start()})
+     * @throws IllegalStateException when the replica has no server URL
+     */
+    public BackgroundSyncCoordinator coordinator() {
+        ensureOpen();
+        if (coordinator == null) {
+            throw new IllegalStateException("this replica has no server URL, so nothing to sync with");
+        }
+        return coordinator;
+    }
+
     static List<SyncStatus> checkStatuses(SyncStatus... statuses) {
         if (statuses == null || statuses.length == 0) {
             throw new InvalidInputException("invalid_status", "give at least one sync status");
@@ -267,6 +399,13 @@ public final class SyncClient implements AutoCloseable {
                 return;
             }
             closed = true;
+        }
+        if (coordinator != null) {
+            coordinator.close();
+        }
+        network.close();
+        if (ownedScheduler != null) {
+            ownedScheduler.shutdownNow();
         }
         watches.completeAll();
         if (ownedExecutor != null) {
@@ -346,8 +485,151 @@ public final class SyncClient implements AutoCloseable {
         private Durability durability;
         private final Map<String, EntityType<?>> types = new LinkedHashMap<>();
         private final Map<String, ConflictResolutionStrategy> policies = new LinkedHashMap<>();
+        private final Map<String, ThreeWayMerge> merges = new LinkedHashMap<>();
+        private final Map<String, ConflictResolver> resolvers = new LinkedHashMap<>();
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration requestTimeout = Duration.ofSeconds(30);
+        private boolean timeoutsSet;
+        private int pushBatchSize = SyncEngine.MAX_BATCH;
+        private int pullPageSize = 1000;
+        private boolean batchSet;
+        private boolean backgroundSync;
+        private boolean backgroundSet;
+        private BackgroundSyncCoordinator.Settings coordinatorSettings = BackgroundSyncCoordinator.Settings.DEFAULT;
+        private boolean coordinatorSet;
+        private java.util.concurrent.ScheduledExecutorService scheduler;
+        private NetworkStateManager.ConnectionTypeProvider connectionTypeProvider = () -> NetworkStateManager.ConnectionType.UNKNOWN;
+        private boolean providerSet;
 
         private Builder() {
+        }
+
+        /**
+         * @param enabled true to start the {@link BackgroundSyncCoordinator} when built (default
+         *     false: the app calls {@link SyncClient#sync} or starts the coordinator itself)
+         * @return this builder
+         * @throws InvalidInputException when set twice
+         */
+        public Builder backgroundSync(boolean enabled) {
+            if (backgroundSet) {
+                throw new InvalidInputException("invalid_setting", "backgroundSync is set twice");
+            }
+            this.backgroundSync = enabled;
+            this.backgroundSet = true;
+            return this;
+        }
+
+        /**
+         * @param settings debounce, reconnect delay and periodic interval of background sync
+         * @return this builder
+         * @throws InvalidInputException when null or set twice
+         */
+        public Builder backgroundSyncSettings(BackgroundSyncCoordinator.Settings settings) {
+            requireOnce("backgroundSyncSettings", coordinatorSet ? coordinatorSettings : null, settings);
+            this.coordinatorSettings = settings;
+            this.coordinatorSet = true;
+            return this;
+        }
+
+        /**
+         * @param scheduler runs background syncs, health probes and timers (default: one daemon
+         *     thread owned by the client); it must not run tasks on the submitting thread
+         * @return this builder
+         * @throws InvalidInputException when null or set twice
+         */
+        public Builder scheduler(java.util.concurrent.ScheduledExecutorService scheduler) {
+            requireOnce("scheduler", this.scheduler, scheduler);
+            this.scheduler = scheduler;
+            return this;
+        }
+
+        /**
+         * @param provider tells the link type (the JVM cannot; Android can)
+         * @return this builder
+         * @throws InvalidInputException when null or set twice
+         */
+        public Builder connectionTypeProvider(NetworkStateManager.ConnectionTypeProvider provider) {
+            requireOnce("connectionTypeProvider", providerSet ? connectionTypeProvider : null, provider);
+            this.connectionTypeProvider = provider;
+            this.providerSet = true;
+            return this;
+        }
+
+        /**
+         * Sets the field rules the {@code merge} strategy uses for {@code type} (default: every
+         * field changed on both sides goes to the later HLC stamp).
+         *
+         * @return this builder
+         * @throws InvalidInputException when the type name is bad, the merge null, or set twice
+         */
+        public Builder mergeRules(String type, ThreeWayMerge merge) {
+            Names.requireType(type);
+            if (merge == null) {
+                throw new InvalidInputException("invalid_setting", "merge rules of '" + type + "' are null");
+            }
+            if (merges.putIfAbsent(type, merge) != null) {
+                throw new InvalidInputException("invalid_setting", "merge rules of '" + type + "' are set twice");
+            }
+            return this;
+        }
+
+        /**
+         * Sets a custom resolver for {@code type}; it decides that type's conflicts instead of the
+         * strategy.
+         *
+         * @return this builder
+         * @throws InvalidInputException when the type name is bad, the resolver null, or set twice
+         */
+        public Builder conflictResolver(String type, ConflictResolver resolver) {
+            Names.requireType(type);
+            if (resolver == null) {
+                throw new InvalidInputException("invalid_setting", "conflict resolver of '" + type + "' is null");
+            }
+            if (resolvers.putIfAbsent(type, resolver) != null) {
+                throw new InvalidInputException("invalid_setting", "conflict resolver of '" + type + "' is set twice");
+            }
+            return this;
+        }
+
+        /**
+         * @param connect TCP connect timeout (default 5 s)
+         * @param request time allowed for one push or pull answer (default 30 s)
+         * @return this builder
+         * @throws InvalidInputException when not positive or set twice
+         */
+        public Builder timeouts(Duration connect, Duration request) {
+            if (timeoutsSet) {
+                throw new InvalidInputException("invalid_setting", "timeouts are set twice");
+            }
+            if (connect == null || connect.isNegative() || connect.isZero() || request == null || request.isNegative()
+                    || request.isZero()) {
+                throw new InvalidInputException("invalid_setting", "timeouts must be positive: connect " + connect
+                        + ", request " + request);
+            }
+            this.connectTimeout = connect;
+            this.requestTimeout = request;
+            this.timeoutsSet = true;
+            return this;
+        }
+
+        /**
+         * @param pushBatch operations per push, 1 to 500 (default 500)
+         * @param pullPage changes per pull page, 1 to 1000 (default 1000)
+         * @return this builder
+         * @throws InvalidInputException when out of range or set twice
+         */
+        public Builder batchSizes(int pushBatch, int pullPage) {
+            if (batchSet) {
+                throw new InvalidInputException("invalid_setting", "batchSizes are set twice");
+            }
+            if (pushBatch < 1 || pushBatch > SyncEngine.MAX_BATCH || pullPage < 1 || pullPage > 1000) {
+                throw new InvalidInputException("invalid_setting", "batchSizes must be 1-500 (push) and 1-1000 (pull): "
+                        + pushBatch + ", " + pullPage);
+            }
+            this.pushBatchSize = pushBatch;
+            this.pullPageSize = pullPage;
+            this.batchSet = true;
+            return this;
         }
 
         /**

@@ -32,7 +32,7 @@ class LocalStoreSchemaTest {
             client.repository(AudioTrack.class).save(new AudioTrack("t1", "team-1", "p1", "x", 1));
         }
         assertThat(pragma(db, "journal_mode")).isEqualTo("wal");
-        assertThat(pragma(db, "user_version")).isEqualTo("1");
+        assertThat(pragma(db, "user_version")).isEqualTo("2");
     }
 
     @Test
@@ -44,7 +44,7 @@ class LocalStoreSchemaTest {
         try (SyncClient client = TrackFlow.open(db, new TestClock())) {
             assertThat(client.repository(AudioTrack.class).get("team-1", "t1")).isPresent();
         }
-        assertThat(pragma(db, "user_version")).isEqualTo("1");
+        assertThat(pragma(db, "user_version")).isEqualTo("2");
     }
 
     @Test

@@ -226,49 +226,90 @@ public final class Outbox {
         if (serverVersion < 1) {
             throw new InvalidInputException("invalid_version", "server version must be positive: " + serverVersion);
         }
+        return db.write(tx -> ackIn(tx, null, opId, serverVersion));
+    }
+
+    /**
+     * {@link #ack} of many operations in one transaction (one disk sync for a whole push).
+     *
+     * @param versions server version by opId
+     * @return how many were acknowledged
+     */
+    public int ackAll(java.util.Map<String, Long> versions) {
+        return ackAll(versions, java.util.Map.of());
+    }
+
+    /**
+     * {@link #ackAll(java.util.Map)} with the claimed operations at hand (saves reading them again).
+     *
+     * @param claimed operations by opId as {@link #claim} returned them
+     * @return how many were acknowledged
+     */
+    public int ackAll(java.util.Map<String, Long> versions, java.util.Map<String, PendingOperation> claimed) {
+        for (java.util.Map.Entry<String, Long> e : versions.entrySet()) {
+            requireOpId(e.getKey());
+            if (e.getValue() == null || e.getValue() < 1) {
+                throw new InvalidInputException("invalid_version", "server version must be positive: " + e.getValue());
+            }
+        }
+        if (versions.isEmpty()) {
+            return 0;
+        }
         return db.write(tx -> {
-            PendingOperation op = find(tx, opId);
-            if (op == null || !move(tx, opId, OperationState.IN_FLIGHT, OperationState.DONE, null, op.attempts(), 0)) {
-                return false;
+            int n = 0;
+            for (java.util.Map.Entry<String, Long> e : versions.entrySet()) {
+                if (ackIn(tx, claimed.get(e.getKey()), e.getKey(), e.getValue())) {
+                    n++;
+                }
             }
-            long now = clock.millis();
-            PreparedStatement rebase = tx.prepare("UPDATE outbox SET base_version = ? WHERE scope = ? AND type = ?"
-                    + " AND id = ? AND state <> 'done' AND seq > (SELECT seq FROM outbox WHERE op_id = ?)");
-            rebase.setLong(1, serverVersion);
-            rebase.setString(2, op.scope());
-            rebase.setString(3, op.type());
-            rebase.setString(4, op.id());
-            rebase.setString(5, opId);
-            int later = rebase.executeUpdate();
-            PreparedStatement doc;
-            if (later == 0) {
-                doc = tx.prepare("UPDATE documents SET version = ?, needs_sync = 0, base_version = NULL, base_data = NULL,"
-                        + " sync_status = CASE WHEN sync_status = 'conflict' THEN 'conflict' ELSE 'synced' END,"
-                        + " retry_count = 0, sync_error = NULL, last_sync_time = ? WHERE scope = ? AND type = ? AND id = ?");
-                doc.setLong(1, serverVersion);
-                doc.setLong(2, now);
-                doc.setString(3, op.scope());
-                doc.setString(4, op.type());
-                doc.setString(5, op.id());
-            } else {
-                // The server now holds this operation's data at serverVersion: that is the base of
-                // the local change still queued.
-                doc = tx.prepare("UPDATE documents SET version = ?, base_version = ?, base_data = ?,"
-                        + " sync_status = CASE WHEN sync_status IN ('conflict', 'error') THEN sync_status ELSE 'pending' END,"
-                        + " retry_count = 0, sync_error = NULL, last_sync_time = ? WHERE scope = ? AND type = ? AND id = ?");
-                doc.setLong(1, serverVersion);
-                doc.setLong(2, serverVersion);
-                doc.setString(3, op.data() == null ? null : Json.write(op.data()));
-                doc.setLong(4, now);
-                doc.setString(5, op.scope());
-                doc.setString(6, op.type());
-                doc.setString(7, op.id());
-            }
-            doc.executeUpdate();
-            emitDocument(tx, op.scope(), op.type(), op.id());
-            log.debug("outbox: {} applied as version {} of {}/{}/{}", opId, serverVersion, op.scope(), op.type(), op.id());
-            return true;
+            return n;
         });
+    }
+
+    private boolean ackIn(Database.Tx tx, PendingOperation known, String opId, long serverVersion) throws SQLException {
+        // The conditional move below is what guards the state; a claimed operation's other
+        // columns cannot change while it is in flight, so the caller's copy is as good as a read.
+        PendingOperation op = known != null ? known : find(tx, opId);
+        if (op == null || !move(tx, opId, OperationState.IN_FLIGHT, OperationState.DONE, null, op.attempts(), 0)) {
+            return false;
+        }
+        long now = clock.millis();
+        PreparedStatement rebase = tx.prepare("UPDATE outbox SET base_version = ? WHERE scope = ? AND type = ?"
+                + " AND id = ? AND state <> 'done' AND seq > (SELECT seq FROM outbox WHERE op_id = ?)");
+        rebase.setLong(1, serverVersion);
+        rebase.setString(2, op.scope());
+        rebase.setString(3, op.type());
+        rebase.setString(4, op.id());
+        rebase.setString(5, opId);
+        int later = rebase.executeUpdate();
+        PreparedStatement doc;
+        if (later == 0) {
+            doc = tx.prepare("UPDATE documents SET version = ?, needs_sync = 0, base_version = NULL, base_data = NULL,"
+                    + " sync_status = CASE WHEN sync_status = 'conflict' THEN 'conflict' ELSE 'synced' END,"
+                    + " retry_count = 0, sync_error = NULL, last_sync_time = ? WHERE scope = ? AND type = ? AND id = ?");
+            doc.setLong(1, serverVersion);
+            doc.setLong(2, now);
+            doc.setString(3, op.scope());
+            doc.setString(4, op.type());
+            doc.setString(5, op.id());
+        } else {
+            // The server now holds this operation's data at serverVersion: that is the base of
+            // the local change still queued.
+            doc = tx.prepare("UPDATE documents SET version = ?, base_version = ?, base_data = ?,"
+                    + " sync_status = CASE WHEN sync_status IN ('conflict', 'error') THEN sync_status ELSE 'pending' END,"
+                    + " retry_count = 0, sync_error = NULL, last_sync_time = ? WHERE scope = ? AND type = ? AND id = ?");
+            doc.setLong(1, serverVersion);
+            doc.setLong(2, serverVersion);
+            doc.setString(3, op.data() == null ? null : Json.write(op.data()));
+            doc.setLong(4, now);
+            doc.setString(5, op.scope());
+            doc.setString(6, op.type());
+            doc.setString(7, op.id());
+        }
+        doc.executeUpdate();
+        emitDocument(tx, op.scope(), op.type(), op.id());
+        log.debug("outbox: {} applied as version {} of {}/{}/{}", opId, serverVersion, op.scope(), op.type(), op.id());
+        return true;
     }
 
     /**
@@ -304,6 +345,110 @@ public final class Outbox {
             }
             return true;
         });
+    }
+
+    /**
+     * Records that the server asked to slow down (429/503 with Retry-After): {@code opId} goes
+     * back to PENDING, due after {@code delay} (or its backoff, whichever is longer).
+     *
+     * @return false when the operation is not IN_FLIGHT
+     * @throws InvalidInputException when an argument is missing or {@code delay} is negative
+     */
+    public boolean failAfter(String opId, String error, Duration delay) {
+        requireOpId(opId);
+        if (error == null || error.isBlank() || delay == null || delay.isNegative()) {
+            throw new InvalidInputException("invalid_error", "a slow-down needs an error message and a non-negative delay");
+        }
+        return db.write(tx -> {
+            PendingOperation op = find(tx, opId);
+            if (op == null) {
+                return false;
+            }
+            int attempts = op.attempts() + 1;
+            long due = clock.millis() + Math.max(delay.toMillis(), retryPolicy.delayAfter(attempts, random).toMillis());
+            if (!move(tx, opId, OperationState.IN_FLIGHT, OperationState.PENDING, error, attempts, due)) {
+                return false;
+            }
+            setDocumentStatus(tx, op, "pending", "status IN ('syncing', 'pending')", error, attempts);
+            return true;
+        });
+    }
+
+    /**
+     * Puts in-flight operations back to PENDING, due at once, without counting an attempt (the
+     * push never reached a decision, such as on a 401).
+     *
+     * @return how many moved
+     */
+    public int release(List<String> opIds) {
+        return db.write(tx -> {
+            int n = 0;
+            for (String opId : opIds) {
+                PendingOperation op = find(tx, opId);
+                if (op != null && move(tx, opId, OperationState.IN_FLIGHT, OperationState.PENDING, op.error(), op.attempts(), 0)) {
+                    setDocumentStatus(tx, op, "pending", "status = 'syncing'", op.error(), op.attempts());
+                    n++;
+                }
+            }
+            return n;
+        });
+    }
+
+    /** @return when the earliest pending operation is due (epoch millis), or -1 when none is pending */
+    public long nextDueAt() {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'");
+                    ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return -1L;
+                }
+                long v = rs.getLong(1);
+                return rs.wasNull() ? -1L : v;
+            }
+        });
+    }
+
+    /**
+     * Inside {@code tx}: removes every outstanding operation (pending, in flight, failed) of one
+     * document, because a conflict resolution replaces them with its own result.
+     *
+     * @return the opIds removed
+     */
+    public List<String> discardOutstanding(Database.Tx tx, String scope, String type, String id) throws SQLException {
+        PreparedStatement sel = tx.prepare("SELECT op_id FROM outbox WHERE scope = ? AND type = ? AND id = ? AND state <> 'done' ORDER BY seq");
+        sel.setString(1, scope);
+        sel.setString(2, type);
+        sel.setString(3, id);
+        List<String> ids = new ArrayList<>();
+        try (ResultSet rs = sel.executeQuery()) {
+            while (rs.next()) {
+                ids.add(rs.getString(1));
+            }
+        }
+        if (!ids.isEmpty()) {
+            PreparedStatement del = tx.prepare("DELETE FROM outbox WHERE scope = ? AND type = ? AND id = ? AND state <> 'done'");
+            del.setString(1, scope);
+            del.setString(2, type);
+            del.setString(3, id);
+            del.executeUpdate();
+            tx.emit(OutboxChanged.INSTANCE);
+        }
+        return ids;
+    }
+
+    /** Inside {@code tx}: the opIds of one document's outstanding operations, oldest first. */
+    public static List<String> outstandingIds(Database.Tx tx, String scope, String type, String id) throws SQLException {
+        PreparedStatement sel = tx.prepare("SELECT op_id FROM outbox WHERE scope = ? AND type = ? AND id = ? AND state <> 'done' ORDER BY seq");
+        sel.setString(1, scope);
+        sel.setString(2, type);
+        sel.setString(3, id);
+        List<String> ids = new ArrayList<>();
+        try (ResultSet rs = sel.executeQuery()) {
+            while (rs.next()) {
+                ids.add(rs.getString(1));
+            }
+        }
+        return ids;
     }
 
     /**

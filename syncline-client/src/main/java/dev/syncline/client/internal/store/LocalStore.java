@@ -198,20 +198,46 @@ public final class LocalStore {
                 del.executeUpdate();
                 after = null;
             }
-            if (stampHlc.wallMillis() >= hlcLease) {
-                // Persist a lease a second ahead instead of every stamp: after a restart the clock
-                // starts above the lease, so it never issues a stamp below one it issued before,
-                // and a save writes the meta row at most once a second.
-                long lease = stampHlc.wallMillis() + HLC_LEASE_MILLIS;
-                PreparedStatement meta = tx.prepare("INSERT INTO meta (key, value) VALUES ('hlc', ?)"
-                        + " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-                meta.setString(1, new Hlc(lease, 0, stampHlc.node()).toString());
-                meta.executeUpdate();
-                tx.afterCommit(() -> hlcLease = lease);
-            }
+            lease(tx, stampHlc);
             tx.emit(new DocumentChanged(scope, type, id, after));
             return new WriteOutcome(after, true);
         });
+    }
+
+
+    /**
+     * Issues a new HLC stamp inside {@code tx}, persisting the clock's lease when needed.
+     *
+     * @return the stamp
+     */
+    public Hlc stamp(Database.Tx tx) throws SQLException {
+        Hlc h = hlc.now();
+        lease(tx, h);
+        return h;
+    }
+
+    /**
+     * Lets the replica's clock see a stamp from another node (a pulled write), so later local
+     * stamps order after it. Ignores text that is not a stamp.
+     */
+    public void observe(Database.Tx tx, String remoteHlc) throws SQLException {
+        if (remoteHlc != null && Hlc.isValid(remoteHlc)) {
+            lease(tx, hlc.observe(Hlc.parse(remoteHlc)));
+        }
+    }
+
+    private void lease(Database.Tx tx, Hlc stampHlc) throws SQLException {
+        if (stampHlc.wallMillis() >= hlcLease) {
+            // Persist a lease a second ahead instead of every stamp: after a restart the clock
+            // starts above the lease, so it never issues a stamp below one it issued before,
+            // and a save writes the meta row at most once a second.
+            long lease = stampHlc.wallMillis() + HLC_LEASE_MILLIS;
+            PreparedStatement meta = tx.prepare("INSERT INTO meta (key, value) VALUES ('hlc', ?)"
+                    + " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+            meta.setString(1, new Hlc(lease, 0, stampHlc.node()).toString());
+            meta.executeUpdate();
+            tx.afterCommit(() -> hlcLease = Math.max(hlcLease, lease));
+        }
     }
 
     private static boolean hasOutstanding(Database.Tx tx, String scope, String type, String id) throws SQLException {

@@ -93,5 +93,28 @@ final class Migrations {
                       type  TEXT NOT NULL,
                       field TEXT NOT NULL,
                       PRIMARY KEY (type, field)
-                    ) WITHOUT ROWID"""));
+                    ) WITHOUT ROWID"""),
+            // 2: the sync engine: what each open conflict was decided by, and a log of settled ones
+            // (a write that lost a conflict is still on record).
+            List.of(
+                    "ALTER TABLE conflicts ADD COLUMN local_hlc TEXT",
+                    "ALTER TABLE conflicts ADD COLUMN remote_hlc TEXT",
+                    "ALTER TABLE conflicts ADD COLUMN base_version INTEGER NOT NULL DEFAULT 0",
+                    """
+                    CREATE TABLE conflict_log (
+                      seq           INTEGER PRIMARY KEY,
+                      conflict_id   TEXT    NOT NULL,
+                      scope         TEXT    NOT NULL,
+                      type          TEXT    NOT NULL,
+                      id            TEXT    NOT NULL,
+                      conflict_type TEXT    NOT NULL,
+                      resolved_by   TEXT    NOT NULL,
+                      local_data    TEXT,
+                      remote_data   TEXT,
+                      base_data     TEXT,
+                      result_data   TEXT,
+                      result_deleted INTEGER NOT NULL,
+                      remote_version INTEGER NOT NULL,
+                      resolved_at   INTEGER NOT NULL
+                    )"""));
 }

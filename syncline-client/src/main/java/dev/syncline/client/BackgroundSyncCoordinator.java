@@ -1,0 +1,459 @@
+package dev.syncline.client;
+
+import dev.syncline.client.internal.outbox.Outbox;
+import dev.syncline.client.internal.store.Database;
+import dev.syncline.client.internal.store.OutboxChanged;
+import dev.syncline.client.internal.sync.SyncEngine;
+import dev.syncline.client.internal.transport.TransportException;
+import dev.syncline.core.InvalidInputException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs sync in the background so that no app code has to call {@link SyncClient#sync}: push then
+ * pull after local writes, on a server poke from the live stream ({@code /v1/stream}), when the
+ * server becomes reachable again (after {@code reconnectDelay}, 1.5 s by default), after a failure
+ * when the outbox's backoff says so, and periodically.
+ *
+ * <p>Runs are identified by a sync key: a trigger for a key that is already scheduled is merged
+ * into it (debounced); a trigger for a key that is running marks it to run once more afterwards.
+ * All runs execute on the one scheduler thread, so runs never overlap.
+ *
+ * <p>Status is an immutable {@link Status} snapshot; listeners get each new one and are removed by
+ * closing the token {@link #addStatusListener} returns. {@link #close()} stops triggers and the
+ * stream and waits for a running sync to finish; the outbox is durable, so nothing is lost.
+ *
+ * <p>Thread-safe.
+ */
+public final class BackgroundSyncCoordinator implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BackgroundSyncCoordinator.class);
+
+    /** What the coordinator is doing. */
+    public enum State {
+        /** Nothing to do. */
+        IDLE,
+        /** Starting a run. */
+        CONNECTING,
+        /** Sending the outbox. */
+        PUSHING,
+        /** Reading the change feed. */
+        PULLING,
+        /** The server cannot be reached (or offline mode is on); writes wait in the outbox. */
+        OFFLINE,
+        /** The last run failed; it will be retried. */
+        ERROR,
+        /** The server refused the token; syncing waits for a new one. */
+        AUTHENTICATION_NEEDED
+    }
+
+    /**
+     * An immutable snapshot of the coordinator.
+     *
+     * @param state what it is doing
+     * @param pendingCount operations waiting in the outbox
+     * @param openConflicts conflicts waiting for a person
+     * @param ongoingSyncKeys keys running now
+     * @param lastError the last failure, or null
+     * @param lastSyncAt when a run last finished cleanly, or null
+     */
+    public record Status(State state, long pendingCount, long openConflicts, Set<String> ongoingSyncKeys, String lastError,
+            Instant lastSyncAt) {
+        /** Copies the keys. */
+        public Status {
+            ongoingSyncKeys = Set.copyOf(ongoingSyncKeys);
+        }
+    }
+
+    /**
+     * Timings of the coordinator.
+     *
+     * @param debounce how long a trigger waits for more triggers of its key
+     * @param reconnectDelay wait after the server becomes reachable again
+     * @param periodic interval of the periodic sync (zero: none)
+     */
+    public record Settings(Duration debounce, Duration reconnectDelay, Duration periodic) {
+        /** 100 ms debounce, 1.5 s reconnect delay (as in the seed), a sync every 5 minutes. */
+        public static final Settings DEFAULT = new Settings(Duration.ofMillis(100), Duration.ofMillis(1500),
+                Duration.ofMinutes(5));
+
+        /** @throws InvalidInputException naming the setting that is null or negative */
+        public Settings {
+            if (debounce == null || debounce.isNegative()) {
+                throw new InvalidInputException("invalid_setting", "debounce must be zero or positive: " + debounce);
+            }
+            if (reconnectDelay == null || reconnectDelay.isNegative()) {
+                throw new InvalidInputException("invalid_setting", "reconnectDelay must be zero or positive: " + reconnectDelay);
+            }
+            if (periodic == null || periodic.isNegative()) {
+                throw new InvalidInputException("invalid_setting", "periodic must be zero or positive: " + periodic);
+            }
+        }
+    }
+
+    private final SyncEngine engine;
+    private final Outbox outbox;
+    private final Database db;
+    private final NetworkStateManager network;
+    private final ScheduledExecutorService scheduler;
+    private final Clock clock;
+    private final Settings settings;
+    private final SyncClient client;
+    private final List<Consumer<Status>> listeners = new CopyOnWriteArrayList<>();
+    private final Map<String, ScheduledFuture<?>> scheduled = new HashMap<>(); // guarded by this
+    private final Map<String, Boolean> upstreamOnly = new HashMap<>(); // guarded by this
+    private final Set<String> running = new LinkedHashSet<>(); // guarded by this
+    private final Set<String> rerun = new LinkedHashSet<>(); // guarded by this
+    private volatile Status status;
+    private volatile boolean started;
+    private volatile boolean closed;
+    private volatile InputStream stream;
+    private Thread streamThread;
+    private ScheduledFuture<?> periodic;
+    private AutoCloseable networkListener;
+
+    BackgroundSyncCoordinator(SyncClient client, SyncEngine engine, Outbox outbox, Database db, NetworkStateManager network,
+            ScheduledExecutorService scheduler, Clock clock, Settings settings) {
+        this.client = client;
+        this.engine = engine;
+        this.outbox = outbox;
+        this.db = db;
+        this.network = network;
+        this.scheduler = scheduler;
+        this.clock = clock;
+        this.settings = settings;
+        this.status = new Status(State.IDLE, 0, 0, Set.of(), null, null);
+        engine.listener(new SyncEngine.Listener() {
+            @Override
+            public void phase(SyncEngine.Phase phase) {
+                if (phase == SyncEngine.Phase.PUSHING) {
+                    publish(State.PUSHING, null, false);
+                } else if (phase == SyncEngine.Phase.PULLING) {
+                    publish(State.PULLING, null, false);
+                }
+            }
+
+            @Override
+            public void exchanged(long rttNanos) {
+                network.recordSuccess(rttNanos);
+            }
+
+            @Override
+            public void failed(TransportException e) {
+                network.recordFailure(e);
+            }
+        });
+    }
+
+    /**
+     * Starts the background work: the live stream, the periodic sync, and the triggers on local
+     * writes and on reconnect. Idempotent.
+     *
+     * @throws IllegalStateException when closed
+     */
+    public synchronized void start() {
+        if (closed) {
+            throw new IllegalStateException("the coordinator is closed");
+        }
+        if (started) {
+            return;
+        }
+        started = true;
+        db.onCommit(events -> {
+            if (!closed && !SyncEngine.onSyncThread() && events.contains(OutboxChanged.INSTANCE)) {
+                triggerBackgroundSync("local-write");
+            }
+        });
+        networkListener = network.addListener(connected -> {
+            if (connected) {
+                schedule("reconnect", settings.reconnectDelay(), false);
+            } else {
+                publish(State.OFFLINE, status.lastError(), false);
+            }
+        });
+        if (!settings.periodic().isZero()) {
+            periodic = scheduler.scheduleWithFixedDelay(() -> triggerBackgroundSync("periodic"),
+                    settings.periodic().toMillis(), settings.periodic().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        streamThread = new Thread(this::streamLoop, "syncline-stream");
+        streamThread.setDaemon(true);
+        streamThread.start();
+        network.start();
+        log.info("background sync started");
+    }
+
+    /**
+     * Asks for a push-then-pull soon. Returns at once. A key already scheduled is not scheduled
+     * again; a key running now runs once more after it.
+     *
+     * @throws InvalidInputException when {@code syncKey} is blank
+     */
+    public void triggerBackgroundSync(String syncKey) {
+        requireKey(syncKey);
+        schedule(syncKey, settings.debounce(), false);
+    }
+
+    /** Asks for a push only (no pull) soon. Returns at once. */
+    public void triggerUpstreamSync() {
+        schedule("upstream", settings.debounce(), true);
+    }
+
+    /** Asks for a push-then-pull now, without debounce. Returns at once. */
+    public void forceBackgroundSync() {
+        synchronized (this) {
+            ScheduledFuture<?> f = scheduled.remove("force");
+            if (f != null) {
+                f.cancel(false);
+            }
+        }
+        schedule("force", Duration.ZERO, false);
+    }
+
+    /** @return true while a run is scheduled or running, or operations wait in the outbox */
+    public boolean hasPendingSync() {
+        synchronized (this) {
+            if (!scheduled.isEmpty() || !running.isEmpty()) {
+                return true;
+            }
+        }
+        return outbox.pendingCount() > 0;
+    }
+
+    /** @return the keys running now */
+    public synchronized Set<String> ongoingSyncKeys() {
+        return Set.copyOf(running);
+    }
+
+    /** @return the current status snapshot */
+    public Status status() {
+        return status;
+    }
+
+    /**
+     * Adds a status listener (called on the thread that changed the status; must be quick).
+     *
+     * @return closing it removes the listener
+     * @throws InvalidInputException when {@code listener} is null
+     */
+    public AutoCloseable addStatusListener(Consumer<Status> listener) {
+        if (listener == null) {
+            throw new InvalidInputException("invalid_listener", "listener is null");
+        }
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+
+    private void schedule(String key, Duration delay, boolean pushOnly) {
+        if (closed) {
+            return;
+        }
+        synchronized (this) {
+            if (running.contains(key)) {
+                rerun.add(key);
+                upstreamOnly.merge(key, pushOnly, Boolean::logicalAnd);
+                return;
+            }
+            if (scheduled.containsKey(key)) {
+                upstreamOnly.merge(key, pushOnly, Boolean::logicalAnd);
+                return;
+            }
+            upstreamOnly.put(key, pushOnly);
+            try {
+                scheduled.put(key, scheduler.schedule(() -> run(key), delay.toMillis(), TimeUnit.MILLISECONDS));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                log.debug("sync {} not scheduled: scheduler stopped", key);
+            }
+        }
+    }
+
+    private void run(String key) {
+        boolean pushOnly;
+        synchronized (this) {
+            scheduled.remove(key);
+            pushOnly = Boolean.TRUE.equals(upstreamOnly.remove(key));
+            running.add(key);
+        }
+        Duration retryIn = null;
+        try {
+            if (closed) {
+                return;
+            }
+            if (!network.isConnected()) {
+                publish(State.OFFLINE, status.lastError(), false);
+                return; // the reconnect trigger runs it
+            }
+            if (engine.authenticationNeeded()) {
+                publish(State.AUTHENTICATION_NEEDED, "the server refused the token; supply a new one", false);
+                return;
+            }
+            publish(State.CONNECTING, null, false);
+            try {
+                engine.push();
+                if (!pushOnly) {
+                    engine.pull();
+                }
+                publish(State.IDLE, null, true);
+                long due = outbox.nextDueAt();
+                if (due >= 0) {
+                    retryIn = Duration.ofMillis(Math.max(settings.debounce().toMillis(), due - clock.millis()));
+                }
+            } catch (TransportException e) {
+                if (e.kind() == TransportException.Kind.UNAUTHORIZED) {
+                    publish(State.AUTHENTICATION_NEEDED, e.getMessage(), false);
+                    return;
+                }
+                publish(network.isConnected() ? State.ERROR : State.OFFLINE, e.getMessage(), false);
+                long due = outbox.nextDueAt();
+                long wait = e.retryAfter() != null ? e.retryAfter().toMillis()
+                        : due >= 0 ? due - clock.millis() : 1000;
+                if (network.isConnected() || e.status() != 0) {
+                    retryIn = Duration.ofMillis(Math.max(settings.debounce().toMillis(), wait));
+                }
+            } catch (RuntimeException e) {
+                log.warn("background sync {} failed: {}", key, e.toString());
+                publish(State.ERROR, e.toString(), false);
+            }
+        } finally {
+            boolean again;
+            boolean againPushOnly;
+            synchronized (this) {
+                running.remove(key);
+                again = rerun.remove(key);
+                againPushOnly = Boolean.TRUE.equals(upstreamOnly.remove(key));
+            }
+            if (again) {
+                schedule(key, Duration.ZERO, againPushOnly);
+            } else if (retryIn != null) {
+                schedule("retry", retryIn, false);
+            }
+        }
+    }
+
+    private void streamLoop() {
+        long backoff = 250;
+        while (!closed) {
+            if (!network.isConnected() || engine.authenticationNeeded()) {
+                sleep(250);
+                continue;
+            }
+            try {
+                engine.transport().stream(in -> {
+                    stream = in;
+                    // Pokes sent while we were not listening are lost: catch up once connected.
+                    triggerBackgroundSync("stream-connected");
+                }, poke -> triggerBackgroundSync("poke"));
+                backoff = 250;
+            } catch (TransportException e) {
+                if (closed) {
+                    return;
+                }
+                network.recordFailure(e);
+                log.debug("stream ended: {}", e.getMessage());
+                sleep(backoff);
+                backoff = Math.min(30_000, backoff * 2);
+            } catch (RuntimeException e) {
+                if (closed) {
+                    return;
+                }
+                log.warn("stream: {}", e.toString());
+                sleep(backoff);
+                backoff = Math.min(30_000, backoff * 2);
+            }
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void publish(State state, String error, boolean synced) {
+        Status old = status;
+        long pending;
+        long conflicts;
+        try {
+            ReplicaStatus rs = client.status();
+            pending = rs.pendingCount();
+            conflicts = rs.openConflicts();
+        } catch (RuntimeException e) {
+            pending = old.pendingCount();
+            conflicts = old.openConflicts();
+        }
+        Status s = new Status(state, pending, conflicts, ongoingSyncKeys(), error != null ? error : (state == State.IDLE ? null
+                : old.lastError()), synced ? clock.instant() : old.lastSyncAt());
+        status = s;
+        for (Consumer<Status> l : listeners) {
+            try {
+                l.accept(s);
+            } catch (RuntimeException e) {
+                log.warn("status listener failed: {}", e.toString());
+            }
+        }
+    }
+
+    private static void requireKey(String key) {
+        if (key == null || key.isBlank()) {
+            throw new InvalidInputException("invalid_sync_key", "sync key is missing");
+        }
+    }
+
+    /** Stops triggers and the stream, and waits (up to 30 s) for a running sync to finish. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            scheduled.values().forEach(f -> f.cancel(false));
+            scheduled.clear();
+            if (periodic != null) {
+                periodic.cancel(false);
+            }
+        }
+        if (networkListener != null) {
+            try {
+                networkListener.close();
+            } catch (Exception ignored) {
+                // removing a listener does not fail
+            }
+        }
+        InputStream in = stream;
+        if (in != null) {
+            try {
+                in.close();
+            } catch (java.io.IOException ignored) {
+                // closing is the point
+            }
+        }
+        if (streamThread != null) {
+            streamThread.interrupt();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            synchronized (this) {
+                if (running.isEmpty()) {
+                    break;
+                }
+            }
+            sleep(10);
+        }
+        log.info("background sync stopped");
+    }
+}

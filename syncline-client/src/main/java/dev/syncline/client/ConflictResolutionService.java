@@ -1,0 +1,125 @@
+package dev.syncline.client;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.syncline.client.internal.store.ConflictsChanged;
+import dev.syncline.client.internal.store.Database;
+import dev.syncline.client.internal.store.SyncTables;
+import dev.syncline.client.internal.sync.Conflicts;
+import dev.syncline.client.internal.watch.WatchHub;
+import dev.syncline.core.ConflictType;
+import dev.syncline.core.InvalidInputException;
+import dev.syncline.core.Json;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Flow;
+
+/**
+ * The conflict inbox of a replica. Conflicts are detected from server versions during push and
+ * pull and settled by each entity type's policy ({@link dev.syncline.core.ConflictResolutionStrategy}
+ * or a {@link ConflictResolver}); those the policy leaves to a person ({@code manual}) wait here,
+ * durably (they survive restarts), with the local value still visible and marked
+ * {@code conflict}, until {@link #resolve} settles them. Settled conflicts stay on record in
+ * {@link #settledConflicts()}. Thread-safe.
+ */
+public final class ConflictResolutionService {
+    private final SyncClient client;
+    private final Database db;
+    private final Conflicts conflicts;
+    private final WatchHub watches;
+
+    ConflictResolutionService(SyncClient client, Database db, Conflicts conflicts, WatchHub watches) {
+        this.client = client;
+        this.db = db;
+        this.conflicts = conflicts;
+        this.watches = watches;
+    }
+
+    /**
+     * A conflict that was settled, by policy or by a person.
+     *
+     * @param conflictId id
+     * @param scope scope
+     * @param type type
+     * @param id document id
+     * @param conflictType how the sides related
+     * @param resolvedBy the strategy's short name, {@code custom}, or {@code manual:local|remote|value|delete}
+     * @param local the local side (null: deleted)
+     * @param remote the server's side (null: deleted or absent)
+     * @param result what was kept (null: deleted)
+     */
+    public record SettledConflict(String conflictId, String scope, String type, String id, ConflictType conflictType,
+            String resolvedBy, ObjectNode local, ObjectNode remote, ObjectNode result) {
+    }
+
+    /** @return the open conflicts, oldest first */
+    public List<SyncConflict> openConflicts() {
+        client.ensureOpen();
+        return SyncTables.conflicts(db).stream().map(Conflicts::view).toList();
+    }
+
+    /**
+     * @return the open conflict {@code conflictId}, if it is open
+     * @throws InvalidInputException when the id is blank
+     */
+    public Optional<SyncConflict> openConflict(String conflictId) {
+        client.ensureOpen();
+        requireId(conflictId);
+        return SyncTables.conflict(db, conflictId).map(Conflicts::view);
+    }
+
+    /**
+     * @return a publisher of the open conflicts: the current list at once, then again whenever it
+     *     changes
+     */
+    public Flow.Publisher<List<SyncConflict>> watchOpenConflicts() {
+        client.ensureOpen();
+        return watches.query(e -> e == ConflictsChanged.INSTANCE, this::openConflicts);
+    }
+
+    /**
+     * Settles an open conflict: {@link Resolution#useLocal()} keeps this replica's current value,
+     * {@link Resolution#useRemote()} takes the server's, {@link Resolution#useValue} writes the
+     * given data, {@link Resolution#delete()} deletes. Anything but the server's value is queued
+     * to be pushed on top of the server's version.
+     *
+     * @return the document afterwards
+     * @throws InvalidInputException when the id is blank, no such conflict is open, or the
+     *     resolution is null or manual
+     */
+    public Document<ObjectNode> resolve(String conflictId, Resolution resolution) {
+        client.ensureOpen();
+        requireId(conflictId);
+        SyncConflict c = openConflict(conflictId).orElseThrow(() -> new InvalidInputException("not_found",
+                "no open conflict " + conflictId));
+        conflicts.resolve(conflictId, resolution);
+        return client.documents().get(c.scope(), c.type(), c.id()).orElseGet(
+                () -> new Document<>(c.scope(), c.type(), c.id(), null, true,
+                        new dev.syncline.core.SyncMetadata(0, "", null, false, dev.syncline.core.SyncStatus.SYNCED, 0, null)));
+    }
+
+    /** @return every settled conflict, oldest first */
+    public List<SettledConflict> settledConflicts() {
+        client.ensureOpen();
+        return SyncTables.conflictLog(db).stream().map(l -> new SettledConflict(l.conflictId(), l.scope(), l.type(), l.id(),
+                type(l.conflictType()), l.resolvedBy(), obj(l.localData()), obj(l.remoteData()), obj(l.resultData()))).toList();
+    }
+
+    private static ConflictType type(String wire) {
+        for (ConflictType t : ConflictType.values()) {
+            if (t.wire().equals(wire)) {
+                return t;
+            }
+        }
+        return ConflictType.CONCURRENT_MODIFICATION;
+    }
+
+    private static ObjectNode obj(String json) {
+        return json == null ? null : (ObjectNode) Json.parse(json);
+    }
+
+    private static void requireId(String conflictId) {
+        if (conflictId == null || conflictId.isBlank()) {
+            throw new InvalidInputException("invalid_conflict", "conflictId is missing");
+        }
+    }
+}

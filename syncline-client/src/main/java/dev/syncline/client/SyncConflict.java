@@ -1,0 +1,24 @@
+package dev.syncline.client;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.syncline.core.ConflictType;
+
+/**
+ * A conflict between this replica's pending change and the server's state of one document, as a
+ * resolver or a person sees it. Immutable (do not modify the JSON objects) and thread-safe.
+ *
+ * @param conflictId id, stable while the conflict is open (null while a policy is deciding it)
+ * @param scope scope
+ * @param type type
+ * @param id document id
+ * @param conflictType how the two sides relate
+ * @param local this replica's data (null: deleted here)
+ * @param remote the server's data (null: deleted on the server, or never there)
+ * @param base the server data the local change was made on (null: none)
+ * @param localHlc HLC stamp of the local change
+ * @param remoteHlc HLC stamp of the server's write (null when the server has no document)
+ * @param remoteVersion the server's version
+ */
+public record SyncConflict(String conflictId, String scope, String type, String id, ConflictType conflictType,
+        ObjectNode local, ObjectNode remote, ObjectNode base, String localHlc, String remoteHlc, long remoteVersion) {
+}

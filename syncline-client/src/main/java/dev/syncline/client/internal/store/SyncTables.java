@@ -1,0 +1,351 @@
+package dev.syncline.client.internal.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The SQL of the sync engine: applying pulled changes, the state a conflict is decided from,
+ * the conflict inbox and its log, and the pull cursor. Every method that changes a document emits
+ * its {@link DocumentChanged} so watchers see pulled and resolved values.
+ *
+ * <p>Concurrency: stateless; the {@code Tx} methods run inside the caller's write transaction.
+ */
+public final class SyncTables {
+    /** Key of the one cursor row: the server's cursor covers every scope of the token. */
+    public static final String ALL_SCOPES = "*";
+
+    private SyncTables() {
+    }
+
+    /**
+     * A document's local state as the conflict service needs it.
+     *
+     * @param exists false when there is no row
+     * @param data JSON text, null for a tombstone
+     * @param deleted tombstone flag
+     * @param version the last server version seen
+     * @param baseVersion the server version the pending change was made on
+     * @param baseData the server data the pending change was made on
+     * @param needsSync true while a local change waits
+     * @param lastModified HLC of the last write
+     * @param openConflict id of the open conflict of this document, or null
+     */
+    public record Local(boolean exists, String data, boolean deleted, long version, long baseVersion, String baseData,
+            boolean needsSync, String lastModified, String openConflict) {
+    }
+
+    /**
+     * An open conflict as stored.
+     *
+     * @param conflictId id
+     * @param scope scope
+     * @param type type
+     * @param id id
+     * @param conflictType wire name
+     * @param localData local side (null: deleted)
+     * @param remoteData remote side (null: deleted or absent)
+     * @param baseData base (null: none)
+     * @param remoteVersion the server version the conflict was found at
+     * @param baseVersion the version the local change was made on
+     * @param localHlc local stamp
+     * @param remoteHlc remote stamp
+     * @param createdAt epoch millis
+     */
+    public record ConflictRow(String conflictId, String scope, String type, String id, String conflictType,
+            String localData, String remoteData, String baseData, long remoteVersion, long baseVersion, String localHlc,
+            String remoteHlc, long createdAt) {
+    }
+
+    /** @return the local state of a document, read under the caller's transaction */
+    public static Local local(Connection c, String scope, String type, String id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(LOCAL_SQL)) {
+            return readLocal(c, ps, scope, type, id);
+        }
+    }
+
+    /** @return the local state of a document, inside {@code tx} (cached statement) */
+    public static Local local(Database.Tx tx, String scope, String type, String id) throws SQLException {
+        return readLocal(tx.connection(), tx.prepare(LOCAL_SQL), scope, type, id);
+    }
+
+    private static final String LOCAL_SQL = "SELECT data, deleted, version, base_version, base_data, needs_sync,"
+            + " last_modified, (SELECT conflict_id FROM conflicts k WHERE k.scope = d.scope AND k.type = d.type AND k.id = d.id)"
+            + " FROM documents d WHERE scope = ? AND type = ? AND id = ?";
+
+    private static Local readLocal(Connection c, PreparedStatement ps, String scope, String type, String id) throws SQLException {
+        {
+            ps.setString(1, scope);
+            ps.setString(2, type);
+            ps.setString(3, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return new Local(false, null, false, 0, 0, null, false, null, null); // a conflict is parked only on an existing row
+                }
+                boolean needsSync = rs.getInt(6) != 0;
+                long version = rs.getLong(3);
+                long baseVersion = rs.getLong(4);
+                if (rs.wasNull() || !needsSync) {
+                    baseVersion = version;
+                }
+                String baseData = needsSync ? rs.getString(5) : rs.getString(1);
+                return new Local(true, rs.getString(1), rs.getInt(2) != 0, version, baseVersion, baseData, needsSync,
+                        rs.getString(7), rs.getString(8));
+            }
+        }
+    }
+
+    private static String openConflictId(Connection c, String scope, String type, String id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT conflict_id FROM conflicts WHERE scope = ? AND type = ? AND id = ?")) {
+            ps.setString(1, scope);
+            ps.setString(2, type);
+            ps.setString(3, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    /**
+     * Makes the local row equal the server's state (data or tombstone at {@code version}), synced.
+     *
+     * @param dataJson null for a tombstone
+     */
+    public static void setSynced(Database.Tx tx, String scope, String type, String id, String dataJson, long version,
+            String hlc, long now) throws SQLException {
+        PreparedStatement ps = tx.prepare("INSERT INTO documents (scope, type, id, data, deleted, version, base_version,"
+                + " base_data, last_modified, last_sync_time, needs_sync, sync_status, retry_count, sync_error)"
+                + " VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, 0, 'synced', 0, NULL)"
+                + " ON CONFLICT (type, scope, id) DO UPDATE SET data = excluded.data, deleted = excluded.deleted,"
+                + " version = excluded.version, base_version = NULL, base_data = NULL, last_modified = excluded.last_modified,"
+                + " last_sync_time = excluded.last_sync_time, needs_sync = 0, sync_status = 'synced', retry_count = 0,"
+                + " sync_error = NULL");
+        ps.setString(1, scope);
+        ps.setString(2, type);
+        ps.setString(3, id);
+        ps.setString(4, dataJson);
+        ps.setInt(5, dataJson == null ? 1 : 0);
+        ps.setLong(6, version);
+        ps.setString(7, hlc == null ? "" : hlc);
+        ps.setLong(8, now);
+        ps.executeUpdate();
+        emit(tx, scope, type, id);
+    }
+
+    /** Removes the local row (the server has no such document). */
+    public static void remove(Database.Tx tx, String scope, String type, String id) throws SQLException {
+        PreparedStatement ps = tx.prepare("DELETE FROM documents WHERE scope = ? AND type = ? AND id = ?");
+        ps.setString(1, scope);
+        ps.setString(2, type);
+        ps.setString(3, id);
+        ps.executeUpdate();
+        emit(tx, scope, type, id);
+    }
+
+    /**
+     * Sets the local row to a resolved value that waits to be pushed on top of the server's
+     * {@code remoteVersion}.
+     *
+     * @param dataJson null for a delete
+     * @param remoteData the server's data at {@code remoteVersion} (the new merge base)
+     */
+    public static void setResolvedPending(Database.Tx tx, String scope, String type, String id, String dataJson,
+            long remoteVersion, String remoteData, String hlc) throws SQLException {
+        PreparedStatement ps = tx.prepare("INSERT INTO documents (scope, type, id, data, deleted, version, base_version,"
+                + " base_data, last_modified, needs_sync, sync_status, retry_count)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 'pending', 0)"
+                + " ON CONFLICT (type, scope, id) DO UPDATE SET data = excluded.data, deleted = excluded.deleted,"
+                + " version = excluded.version, base_version = excluded.base_version, base_data = excluded.base_data,"
+                + " last_modified = excluded.last_modified, needs_sync = 1, sync_status = 'pending', retry_count = 0,"
+                + " sync_error = NULL");
+        ps.setString(1, scope);
+        ps.setString(2, type);
+        ps.setString(3, id);
+        ps.setString(4, dataJson);
+        ps.setInt(5, dataJson == null ? 1 : 0);
+        ps.setLong(6, remoteVersion);
+        ps.setLong(7, remoteVersion);
+        ps.setString(8, remoteData);
+        ps.setString(9, hlc);
+        ps.executeUpdate();
+        emit(tx, scope, type, id);
+    }
+
+    /** Parks (or refreshes) the open conflict of a document and marks the document {@code conflict}. */
+    public static void park(Database.Tx tx, ConflictRow c) throws SQLException {
+        PreparedStatement ps = tx.prepare("INSERT INTO conflicts (conflict_id, scope, type, id, conflict_type, local_data,"
+                + " remote_data, base_data, remote_version, created_at, local_hlc, remote_hlc, base_version)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                + " ON CONFLICT (scope, type, id) DO UPDATE SET conflict_type = excluded.conflict_type,"
+                + " local_data = excluded.local_data, remote_data = excluded.remote_data,"
+                + " remote_version = excluded.remote_version, local_hlc = excluded.local_hlc, remote_hlc = excluded.remote_hlc");
+        ps.setString(1, c.conflictId());
+        ps.setString(2, c.scope());
+        ps.setString(3, c.type());
+        ps.setString(4, c.id());
+        ps.setString(5, c.conflictType());
+        ps.setString(6, c.localData());
+        ps.setString(7, c.remoteData());
+        ps.setString(8, c.baseData());
+        ps.setLong(9, c.remoteVersion());
+        ps.setLong(10, c.createdAt());
+        ps.setString(11, c.localHlc());
+        ps.setString(12, c.remoteHlc());
+        ps.setLong(13, c.baseVersion());
+        ps.executeUpdate();
+        PreparedStatement doc = tx.prepare("UPDATE documents SET sync_status = 'conflict', needs_sync = 1"
+                + " WHERE scope = ? AND type = ? AND id = ?");
+        doc.setString(1, c.scope());
+        doc.setString(2, c.type());
+        doc.setString(3, c.id());
+        doc.executeUpdate();
+        emit(tx, c.scope(), c.type(), c.id());
+        tx.emit(ConflictsChanged.INSTANCE);
+    }
+
+    /** Deletes an open conflict and writes what settled it to the log. */
+    public static void settle(Database.Tx tx, ConflictRow c, String resolvedBy, String resultData, boolean resultDeleted,
+            long now) throws SQLException {
+        if (c.conflictId() != null) {
+            PreparedStatement del = tx.prepare("DELETE FROM conflicts WHERE conflict_id = ?");
+            del.setString(1, c.conflictId());
+            if (del.executeUpdate() > 0) {
+                tx.emit(ConflictsChanged.INSTANCE);
+            }
+        }
+        PreparedStatement log = tx.prepare("INSERT INTO conflict_log (conflict_id, scope, type, id, conflict_type,"
+                + " resolved_by, local_data, remote_data, base_data, result_data, result_deleted, remote_version, resolved_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        log.setString(1, c.conflictId() == null ? java.util.UUID.randomUUID().toString() : c.conflictId());
+        log.setString(2, c.scope());
+        log.setString(3, c.type());
+        log.setString(4, c.id());
+        log.setString(5, c.conflictType());
+        log.setString(6, resolvedBy);
+        log.setString(7, c.localData());
+        log.setString(8, c.remoteData());
+        log.setString(9, c.baseData());
+        log.setString(10, resultData);
+        log.setInt(11, resultDeleted ? 1 : 0);
+        log.setLong(12, c.remoteVersion());
+        log.setLong(13, now);
+        log.executeUpdate();
+    }
+
+    /** @return open conflicts, oldest first */
+    public static List<ConflictRow> conflicts(Database db) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(CONFLICT_SELECT + " ORDER BY created_at, conflict_id")) {
+                return readConflicts(ps);
+            }
+        });
+    }
+
+    /** @return the open conflict {@code conflictId} */
+    public static Optional<ConflictRow> conflict(Database db, String conflictId) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(CONFLICT_SELECT + " WHERE conflict_id = ?")) {
+                ps.setString(1, conflictId);
+                List<ConflictRow> rows = readConflicts(ps);
+                return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+            }
+        });
+    }
+
+    /** @return the open conflict {@code conflictId}, read inside {@code tx} */
+    public static Optional<ConflictRow> conflict(Database.Tx tx, String conflictId) throws SQLException {
+        PreparedStatement ps = tx.prepare(CONFLICT_SELECT + " WHERE conflict_id = ?");
+        ps.setString(1, conflictId);
+        List<ConflictRow> rows = readConflicts(ps);
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+    }
+
+    /**
+     * A settled conflict from the log.
+     *
+     * @param conflictId id
+     * @param scope scope
+     * @param type type
+     * @param id id
+     * @param conflictType wire name
+     * @param resolvedBy strategy or person
+     * @param localData the local side
+     * @param remoteData the remote side
+     * @param resultData what was kept (null: deleted)
+     */
+    public record LoggedConflict(String conflictId, String scope, String type, String id, String conflictType,
+            String resolvedBy, String localData, String remoteData, String resultData) {
+    }
+
+    /** @return every settled conflict, oldest first */
+    public static List<LoggedConflict> conflictLog(Database db) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT conflict_id, scope, type, id, conflict_type, resolved_by,"
+                    + " local_data, remote_data, result_data FROM conflict_log ORDER BY seq")) {
+                List<LoggedConflict> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new LoggedConflict(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                                rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    private static final String CONFLICT_SELECT = "SELECT conflict_id, scope, type, id, conflict_type, local_data,"
+            + " remote_data, base_data, remote_version, base_version, local_hlc, remote_hlc, created_at FROM conflicts";
+
+    private static List<ConflictRow> readConflicts(PreparedStatement ps) throws SQLException {
+        List<ConflictRow> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new ConflictRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                        rs.getString(6), rs.getString(7), rs.getString(8), rs.getLong(9), rs.getLong(10), rs.getString(11),
+                        rs.getString(12), rs.getLong(13)));
+            }
+        }
+        return out;
+    }
+
+    /** @return the stored pull cursor, or null before the first pull */
+    public static String cursor(Database db) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT cursor FROM cursors WHERE scope = ?")) {
+                ps.setString(1, ALL_SCOPES);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getString(1) : null;
+                }
+            }
+        });
+    }
+
+    /** Stores the pull cursor inside the page's transaction. */
+    public static void saveCursor(Database.Tx tx, String cursor, long now) throws SQLException {
+        PreparedStatement ps = tx.prepare("INSERT INTO cursors (scope, cursor, updated_at) VALUES (?, ?, ?)"
+                + " ON CONFLICT (scope) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at");
+        ps.setString(1, ALL_SCOPES);
+        ps.setString(2, cursor);
+        ps.setLong(3, now);
+        ps.executeUpdate();
+    }
+
+    private static void emit(Database.Tx tx, String scope, String type, String id) throws SQLException {
+        PreparedStatement ps = tx.prepare("SELECT " + Rows.DOCUMENT_COLUMNS + " FROM documents WHERE scope = ? AND type = ? AND id = ?");
+        ps.setString(1, scope);
+        ps.setString(2, type);
+        ps.setString(3, id);
+        StoredDocument after = null;
+        try (ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) {
+                after = Rows.document(rs);
+            }
+        }
+        tx.emit(new DocumentChanged(scope, type, id, after));
+    }
+}

@@ -1,0 +1,513 @@
+package dev.syncline.client.internal.sync;
+
+import dev.syncline.client.PendingOperation;
+import dev.syncline.client.SyncReport;
+import dev.syncline.client.internal.outbox.Outbox;
+import dev.syncline.client.internal.store.Database;
+import dev.syncline.client.internal.store.LocalStore;
+import dev.syncline.client.internal.store.SyncTables;
+import dev.syncline.client.internal.transport.HttpTransport;
+import dev.syncline.client.internal.transport.TransportException;
+import dev.syncline.core.Json;
+import dev.syncline.core.OperationType;
+import dev.syncline.core.protocol.Change;
+import dev.syncline.core.protocol.OpKind;
+import dev.syncline.core.protocol.PullPage;
+import dev.syncline.core.protocol.PushOp;
+import dev.syncline.core.protocol.PushRequest;
+import dev.syncline.core.protocol.PushResponse;
+import dev.syncline.core.protocol.PushResult;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Push and pull for one replica.
+ *
+ * <p>Push drains the outbox in its order, in batches of up to 500 operations (and about 3 MiB):
+ * claim (one short transaction), send (no transaction open), then record every result in one
+ * transaction: applied operations are acknowledged (rebasing later ones), rejected ones become
+ * dead letters with the server's code and message, conflicts go to {@link Conflicts}. Transport
+ * failures follow the protocol's table: transient ones and slow-downs put the batch back with
+ * backoff (or Retry-After), a wrong request fails its operations, a 401 puts them back untouched
+ * and stops syncing until the token changes.
+ *
+ * <p>Pull pages from the stored cursor until {@code hasMore} is false; each page is applied with
+ * its cursor in one transaction. A change to a document with a pending local change is never
+ * applied over it: it is settled by {@link Conflicts} after the page commits.
+ *
+ * <p>Concurrency: thread-safe; runs are serialised by one lock, so push and pull of a replica
+ * never overlap. The thread running a sync is marked so commit listeners can tell the engine's
+ * own writes from the app's.
+ */
+public final class SyncEngine {
+    private static final Logger log = LoggerFactory.getLogger(SyncEngine.class);
+    private static final ThreadLocal<Boolean> SYNCING = ThreadLocal.withInitial(() -> false);
+    /** Largest push batch (the protocol's limit). */
+    public static final int MAX_BATCH = 500;
+    private static final long MAX_BATCH_BYTES = 3L * 1024 * 1024;
+
+    /** Phases a run goes through. */
+    public enum Phase {
+        /** Not running. */
+        IDLE,
+        /** Sending the outbox. */
+        PUSHING,
+        /** Reading the change feed. */
+        PULLING
+    }
+
+    /** Told about phases and about each exchange with the server. */
+    public interface Listener {
+        /** The run entered {@code phase}. */
+        default void phase(Phase phase) {
+        }
+
+        /** A request got an answer in {@code rttNanos}. */
+        default void exchanged(long rttNanos) {
+        }
+
+        /** A request failed. */
+        default void failed(TransportException e) {
+        }
+    }
+
+    /** Counts of one push or pull. */
+    public static final class Counts {
+        /** Operations applied by the server. */
+        public long pushed;
+        /** Changes applied locally. */
+        public long pulled;
+        /** Conflicts settled by policy. */
+        public long settled;
+        /** Operations failed permanently. */
+        public long failed;
+    }
+
+    private final Database db;
+    private final LocalStore store;
+    private final Outbox outbox;
+    private final Conflicts conflicts;
+    private final HttpTransport transport;
+    private final String clientId;
+    private final Clock clock;
+    private final int batchSize;
+    private final int pageSize;
+    private final ReentrantLock runLock = new ReentrantLock();
+    private volatile Listener listener = new Listener() {
+    };
+    private volatile String rejectedToken;
+
+    /**
+     * @param transport the server, or null when this replica has none
+     * @param batchSize push batch, 1 to 500
+     * @param pageSize pull page, 1 to 1000
+     */
+    public SyncEngine(Database db, LocalStore store, Outbox outbox, Conflicts conflicts, HttpTransport transport,
+            String clientId, Clock clock, int batchSize, int pageSize) {
+        this.db = db;
+        this.store = store;
+        this.outbox = outbox;
+        this.conflicts = conflicts;
+        this.transport = transport;
+        this.clientId = clientId;
+        this.clock = clock;
+        this.batchSize = batchSize;
+        this.pageSize = pageSize;
+    }
+
+    /** Sets the listener (one; the coordinator). */
+    public void listener(Listener l) {
+        this.listener = Objects.requireNonNull(l);
+    }
+
+    /** @return the transport, or null when no server is configured */
+    public HttpTransport transport() {
+        return transport;
+    }
+
+    /** @return true on a thread that is running a sync of some replica */
+    public static boolean onSyncThread() {
+        return SYNCING.get();
+    }
+
+    /** @return true while the server refuses the current token */
+    public boolean authenticationNeeded() {
+        String rejected = rejectedToken;
+        return rejected != null && rejected.equals(transport == null ? null : transport.currentToken());
+    }
+
+    /** Forgets that a token was refused (the app says it has a new one). */
+    public void tokenRefreshed() {
+        rejectedToken = null;
+    }
+
+    /**
+     * Pushes until the outbox has nothing due.
+     *
+     * @throws TransportException when the server cannot be used now (the batch is back in the queue)
+     */
+    public Counts push() {
+        Counts counts = new Counts();
+        run(() -> {
+            listener.phase(Phase.PUSHING);
+            // Two batches in flight at most: the next batch is claimed and sent while the server
+            // works on the previous one, and the previous one's results are recorded while the
+            // server works on the next. Safe for order: a claimed batch holds only operations
+            // whose document has nothing earlier outstanding, in flight included, so two batches
+            // never touch the same document.
+            List<PendingOperation> prevBatch = null;
+            java.util.concurrent.CompletableFuture<PushResponse> prevAnswer = null;
+            long prevStart = 0;
+            while (true) {
+                List<PendingOperation> batch = claimBatch();
+                java.util.concurrent.CompletableFuture<PushResponse> answer = batch.isEmpty() ? null
+                        : transport.pushAsync(request(batch));
+                long start = System.nanoTime();
+                if (prevBatch != null) {
+                    try {
+                        record(prevBatch, prevAnswer, prevStart, counts);
+                    } catch (TransportException e) {
+                        if (answer != null) {
+                            try {
+                                record(batch, answer, start, counts);
+                            } catch (TransportException ignored) {
+                                // handled for its batch; the first failure is the one reported
+                            }
+                        }
+                        throw e;
+                    }
+                }
+                if (answer == null) {
+                    return;
+                }
+                prevBatch = batch;
+                prevAnswer = answer;
+                prevStart = start;
+            }
+        });
+        return counts;
+    }
+
+    /** Claims up to a batch, keeping a request under the server's 4 MiB (the rest goes back). */
+    private List<PendingOperation> claimBatch() {
+        List<PendingOperation> ops = outbox.claim(batchSize);
+        List<PendingOperation> batch = new ArrayList<>(ops.size());
+        long bytes = 0;
+        for (PendingOperation op : ops) {
+            long size = op.data() == null ? 100 : op.data().toString().length() + 200L;
+            if (!batch.isEmpty() && bytes + size > MAX_BATCH_BYTES) {
+                break;
+            }
+            batch.add(op);
+            bytes += size;
+        }
+        if (batch.size() < ops.size()) {
+            outbox.release(ops.subList(batch.size(), ops.size()).stream().map(PendingOperation::opId).toList());
+        }
+        return batch;
+    }
+
+    private PushRequest request(List<PendingOperation> batch) {
+        List<PushOp> wire = new ArrayList<>(batch.size());
+        for (PendingOperation op : batch) {
+            boolean delete = op.operationType() == OperationType.DELETE;
+            wire.add(new PushOp(op.opId(), op.scope(), op.type(), op.id(), delete ? OpKind.DELETE : OpKind.UPSERT,
+                    op.baseVersion(), delete ? null : op.data(), op.hlc()));
+        }
+        return new PushRequest(clientId, wire);
+    }
+
+    private void record(List<PendingOperation> batch, java.util.concurrent.CompletableFuture<PushResponse> answer, long t0,
+            Counts counts) {
+        PushResponse resp;
+        try {
+            resp = answer.join();
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException ce) {
+            Throwable cause = ce.getCause();
+            TransportException e = cause instanceof TransportException te ? te
+                    : new TransportException(TransportException.Kind.TRANSIENT, 0, "network", "push: " + cause, null, cause);
+            listener.failed(e);
+            handlePushFailure(batch, e, counts);
+            if (e.kind() == TransportException.Kind.BAD_REQUEST) {
+                return;
+            }
+            throw e;
+        }
+        listener.exchanged(System.nanoTime() - t0);
+        Map<String, PendingOperation> byId = new LinkedHashMap<>();
+        batch.forEach(op -> byId.put(op.opId(), op));
+        Map<String, PendingOperation> claimed = Map.copyOf(byId);
+        Map<String, Long> applied = new LinkedHashMap<>();
+        List<PushResult.Conflict> conflicted = new ArrayList<>();
+        List<PushResult.Rejected> rejected = new ArrayList<>();
+        for (PushResult r : resp.results()) {
+            if (byId.remove(r.opId()) == null) {
+                continue; // not ours: ignore
+            }
+            if (r instanceof PushResult.Applied a) {
+                applied.put(a.opId(), a.version());
+            } else if (r instanceof PushResult.Conflict c) {
+                conflicted.add(c);
+            } else if (r instanceof PushResult.Rejected j) {
+                rejected.add(j);
+            }
+        }
+        counts.pushed += outbox.ackAll(applied, claimed);
+        for (PushResult.Rejected j : rejected) {
+            if (outbox.fail(j.opId(), j.error().code() + ": " + j.error().message(), true)) {
+                counts.failed++;
+            }
+        }
+        for (PushResult.Conflict c : conflicted) {
+            PendingOperation op = find(batch, c.opId());
+            Conflicts.Outcome o = conflicts.settle(op.scope(), op.type(), op.id(), c.current());
+            if (o == Conflicts.Outcome.REMOTE_TAKEN || o == Conflicts.Outcome.REQUEUED) {
+                counts.settled++;
+            } else if (o == Conflicts.Outcome.NONE) {
+                // Nothing was decided (the server is behind this change's base, as after a restore):
+                // never leave the operation in flight; it is retried after a backoff.
+                outbox.fail(op.opId(), "server holds version " + (c.current() == null ? 0 : c.current().version())
+                        + ", not the base " + op.baseVersion() + "; retrying", false);
+            }
+        }
+        for (String missing : byId.keySet()) {
+            outbox.fail(missing, "the server's answer had no result for this operation", false);
+        }
+    }
+
+    private static PendingOperation find(List<PendingOperation> batch, String opId) {
+        for (PendingOperation op : batch) {
+            if (op.opId().equals(opId)) {
+                return op;
+            }
+        }
+        throw new IllegalStateException("no operation " + opId + " in the batch");
+    }
+
+    private void handlePushFailure(List<PendingOperation> batch, TransportException e, Counts counts) {
+        List<String> ids = batch.stream().map(PendingOperation::opId).toList();
+        switch (e.kind()) {
+            case TRANSIENT -> ids.forEach(id -> outbox.fail(id, e.getMessage(), false));
+            case SLOW_DOWN -> ids.forEach(id -> outbox.failAfter(id, e.getMessage(), e.retryAfter()));
+            case BAD_REQUEST -> ids.forEach(id -> {
+                if (outbox.fail(id, e.code() + ": " + e.getMessage(), true)) {
+                    counts.failed++;
+                }
+            });
+            case UNAUTHORIZED -> {
+                outbox.release(ids);
+                rejectedToken = transport.currentToken();
+                log.warn("sync stopped: the server refused the token ({}); waiting for a new one", e.getMessage());
+            }
+        }
+        if (e.kind() != TransportException.Kind.UNAUTHORIZED) {
+            log.info("push of {} operation(s) failed: {}", ids.size(), e.getMessage());
+        }
+    }
+
+    /**
+     * Pulls until the server has nothing more.
+     *
+     * @throws TransportException when the server cannot be used now (what was applied stays)
+     */
+    public Counts pull() {
+        Counts counts = new Counts();
+        run(() -> {
+            listener.phase(Phase.PULLING);
+            String cursor = SyncTables.cursor(db);
+            PullPage page;
+            do {
+                long t0 = System.nanoTime();
+                try {
+                    page = transport.pull(cursor, pageSize);
+                } catch (TransportException e) {
+                    listener.failed(e);
+                    if (e.kind() == TransportException.Kind.UNAUTHORIZED) {
+                        rejectedToken = transport.currentToken();
+                        log.warn("sync stopped: the server refused the token ({}); waiting for a new one", e.getMessage());
+                    }
+                    throw e;
+                }
+                listener.exchanged(System.nanoTime() - t0);
+                PullPage p = page;
+                List<Change> deferred = new ArrayList<>();
+                long applied = db.write(tx -> applyPage(tx, p, deferred));
+                counts.pulled += applied;
+                for (Change ch : deferred) {
+                    Conflicts.Outcome o = conflicts.settle(ch.scope(), ch.type(), ch.id(), ch);
+                    if (o == Conflicts.Outcome.REMOTE_TAKEN || o == Conflicts.Outcome.REQUEUED) {
+                        counts.settled++;
+                    }
+                }
+                cursor = page.cursor();
+            } while (page.hasMore());
+        });
+        return counts;
+    }
+
+    private long applyPage(Database.Tx tx, PullPage page, List<Change> deferred) throws java.sql.SQLException {
+        long now = clock.millis();
+        long n = 0;
+        for (Change ch : page.changes()) {
+            // Local stamps issued after this pull order after the writes it brought.
+            store.observe(tx, ch.hlc());
+            SyncTables.Local local = SyncTables.local(tx, ch.scope(), ch.type(), ch.id());
+            if (local.needsSync() || local.openConflict() != null) {
+                if (ch.version() > local.version()) {
+                    deferred.add(ch); // never over a pending local change: settle it after the commit
+                }
+                continue;
+            }
+            if (local.exists() && ch.version() <= local.version()) {
+                continue; // already have it (our own push, or an older state)
+            }
+            SyncTables.setSynced(tx, ch.scope(), ch.type(), ch.id(),
+                    ch.deleted() || ch.data() == null ? null : Json.write(ch.data()), ch.version(), ch.hlc(), now);
+            n++;
+        }
+        if (page.cursor() != null) {
+            SyncTables.saveCursor(tx, page.cursor(), now);
+        }
+        return n;
+    }
+
+    private void run(Runnable work) {
+        if (transport == null) {
+            throw new IllegalStateException("this replica has no server; build the client with serverUrl(...)");
+        }
+        boolean outer = !SYNCING.get();
+        runLock.lock();
+        SYNCING.set(true);
+        try {
+            work.run();
+        } finally {
+            if (outer) {
+                SYNCING.set(false);
+                listener.phase(Phase.IDLE);
+            }
+            runLock.unlock();
+        }
+    }
+
+    /**
+     * Pushes then pulls until caught up, retrying failures until {@code timeout} has passed.
+     *
+     * @return what happened
+     */
+    public SyncReport sync(Duration timeout) {
+        return sync(timeout, true);
+    }
+
+    /**
+     * As {@link #sync(Duration)}; with {@code pull} false only pushes (until the outbox is empty).
+     *
+     * @return what happened
+     */
+    public SyncReport sync(Duration timeout, boolean pull) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long pushed = 0;
+        long pulled = 0;
+        long settled = 0;
+        String error = null;
+        boolean caughtUp = false;
+        boolean outer = !SYNCING.get();
+        runLock.lock();
+        SYNCING.set(true);
+        try {
+            for (int round = 0; ; round++) {
+                if (authenticationNeeded()) {
+                    return report(SyncReport.Outcome.AUTHENTICATION_NEEDED, pushed, pulled, settled,
+                            "the server refused the token; supply a new one");
+                }
+                try {
+                    Counts p = push();
+                    Counts q = pull ? pull() : new Counts();
+                    pushed += p.pushed;
+                    pulled += q.pulled;
+                    settled += p.settled + q.settled;
+                    error = null;
+                    long due = outbox.nextDueAt();
+                    if (due < 0) {
+                        caughtUp = true;
+                        break;
+                    }
+                    if (due <= clock.millis()) {
+                        continue; // resolved values were queued: push them
+                    }
+                    if (!waitUntil(deadline, due - clock.millis())) {
+                        break;
+                    }
+                } catch (TransportException e) {
+                    error = e.getMessage();
+                    if (e.kind() == TransportException.Kind.UNAUTHORIZED) {
+                        return report(SyncReport.Outcome.AUTHENTICATION_NEEDED, pushed, pulled, settled, error);
+                    }
+                    long due = outbox.nextDueAt();
+                    long wait = e.retryAfter() != null ? e.retryAfter().toMillis()
+                            : due > 0 ? Math.max(50, due - clock.millis()) : Math.min(1000, 50L << Math.min(round, 5));
+                    if (!waitUntil(deadline, wait)) {
+                        break;
+                    }
+                }
+            }
+        } finally {
+            if (outer) {
+                SYNCING.set(false);
+            }
+            runLock.unlock();
+        }
+        if (!caughtUp) {
+            return report(SyncReport.Outcome.UNREACHABLE, pushed, pulled, settled,
+                    error != null ? error : "operations still wait for a retry");
+        }
+        long open = db.read(c -> {
+            try (var ps = c.prepareStatement("SELECT count(*) FROM conflicts"); var rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+        return report(open > 0 ? SyncReport.Outcome.OPEN_CONFLICTS : SyncReport.Outcome.CAUGHT_UP, pushed, pulled, settled,
+                null);
+    }
+
+    private SyncReport report(SyncReport.Outcome outcome, long pushed, long pulled, long settled, String error) {
+        long[] c = db.read(conn -> {
+            try (var ps = conn.prepareStatement("SELECT (SELECT count(*) FROM conflicts),"
+                    + " (SELECT count(*) FROM outbox WHERE state = 'failed'),"
+                    + " (SELECT count(*) FROM outbox WHERE state IN ('pending', 'in_flight'))"); var rs = ps.executeQuery()) {
+                rs.next();
+                return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
+            }
+        });
+        return new SyncReport(outcome, pushed, pulled, settled, c[0], c[1], c[2], error);
+    }
+
+    private static boolean waitUntil(long deadlineNanos, long millis) {
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+            return false;
+        }
+        long sleep = Math.min(TimeUnitMillis.toNanos(Math.max(1, millis)), left);
+        try {
+            Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return System.nanoTime() < deadlineNanos;
+    }
+
+    private static final class TimeUnitMillis {
+        static long toNanos(long ms) {
+            return ms * 1_000_000L;
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.syncline.client.internal.transport;
+
+import dev.syncline.core.SynclineException;
+import java.time.Duration;
+
+/**
+ * A request to the sync server did not get a usable answer. {@link #kind()} says what the client
+ * does about it, following the error table of the protocol.
+ */
+public final class TransportException extends SynclineException {
+    /** What a failure means for the caller. */
+    public enum Kind {
+        /** Network error, timeout or 5xx: retry with backoff and jitter; operations stay queued. */
+        TRANSIENT,
+        /** 429 or 503: retry after {@link #retryAfter()}. */
+        SLOW_DOWN,
+        /** 400, 413 or 415: the request is wrong; fail its operations, do not retry as is. */
+        BAD_REQUEST,
+        /** 401: stop syncing until the app supplies a new token. */
+        UNAUTHORIZED
+    }
+
+    private final Kind kind;
+    private final int status;
+    private final String code;
+    private final Duration retryAfter;
+
+    /**
+     * @param kind what it means
+     * @param status HTTP status, 0 for a network error
+     * @param code the server's error code, or a local one
+     * @param message for a human
+     * @param retryAfter the server's Retry-After, or null
+     * @param cause the underlying error, or null
+     */
+    public TransportException(Kind kind, int status, String code, String message, Duration retryAfter, Throwable cause) {
+        super(message, cause);
+        this.kind = kind;
+        this.status = status;
+        this.code = code;
+        this.retryAfter = retryAfter;
+    }
+
+    /** @return what the failure means */
+    public Kind kind() {
+        return kind;
+    }
+
+    /** @return the HTTP status, 0 for a network error */
+    public int status() {
+        return status;
+    }
+
+    /** @return the error code */
+    public String code() {
+        return code;
+    }
+
+    /** @return the server's Retry-After, or null */
+    public Duration retryAfter() {
+        return retryAfter;
+    }
+}
