@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.syncline.client.TrackFlow.AudioTrack;
 import dev.syncline.core.OperationType;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -17,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashSafetyTest {
     @TempDir
     Path dir;
+
+    /** The child's last lines of the current round, shown when a check fails. */
+    private List<String> lastLines = List.of();
 
     @Test
     void killedWriter_losesNoReturnedWrite_andLeavesNothingHalfWritten() throws Exception {
@@ -44,38 +45,42 @@ class CrashSafetyTest {
         java.util.Set<String> maybeDeleted = new java.util.HashSet<>();
         Map<String, String> maybeTitles = new java.util.HashMap<>();
         for (int round = 0; round < 20; round++) {
-            List<String> lines = new CopyOnWriteArrayList<>();
+            // The child's stdout goes straight to a file: reading it through a pipe lost lines
+            // written just before the kill (the JDK drains a dead process's pipe on its own
+            // thread), which made acknowledged writes look unacknowledged and vice versa.
+            Path out = dir.resolve("round" + round + ".out");
             Process child = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
                     "-Xshare:auto", "-XX:TieredStopAtLevel=1", CrashWriter.class.getName(), db.toString(), "r" + round)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            Thread reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = r.readLine()) != null; ) {
-                        lines.add(line);
-                    }
-                } catch (java.io.IOException e) {
-                    // the child died: the lines read so far are what counts
-                }
-            });
-            reader.start();
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).redirectOutput(out.toFile()).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (lines.isEmpty() && System.nanoTime() < deadline && child.isAlive()) {
+            while (!completeLines(out).contains("ready") && System.nanoTime() < deadline && child.isAlive()) {
                 Thread.sleep(5);
             }
-            assertThat(lines).as("child started (round %d)", round).contains("ready");
+            assertThat(completeLines(out)).as("child started (round %d)", round).contains("ready");
             if (round % 2 == 0) {
                 // Even rounds: let the loop get going first, so these kills land mid-loop even on a
                 // slow, shared machine; odd rounds may also land before the first write returns.
-                while (lines.stream().noneMatch(l -> l.startsWith("saved")) && System.nanoTime() < deadline
-                        && child.isAlive()) {
+                while (completeLines(out).stream().noneMatch(l -> l.startsWith("saved"))
+                        && System.nanoTime() < deadline && child.isAlive()) {
                     Thread.sleep(2);
                 }
             }
             Thread.sleep(random.nextInt(400)); // a random moment of the write loop
             child.destroyForcibly(); // SIGKILL
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            reader.join(10_000);
+            List<String> lines = completeLines(out);
 
+            if (System.getProperty("syncline.crash.keep") != null) {
+                Path keep = Path.of(System.getProperty("syncline.crash.keep"), "round" + round);
+                Files.createDirectories(keep);
+                for (String suffix : new String[] {"", "-wal", "-shm"}) {
+                    Path f = Path.of(db + suffix);
+                    if (Files.exists(f)) {
+                        Files.copy(f, keep.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+            lastLines = lines.subList(Math.max(0, lines.size() - 12), lines.size());
             int writes = 0;
             for (String line : lines) {
                 String[] parts = line.split(" ", 3);
@@ -123,7 +128,8 @@ class CrashSafetyTest {
             Repository<AudioTrack> tracks = client.repository(AudioTrack.class);
             for (Map.Entry<String, String> e : expectedTitles.entrySet()) {
                 AudioTrack t = tracks.get("team-1", e.getKey()).orElse(null);
-                assertThat(t).as("acknowledged save of %s (round %d)", e.getKey(), round).isNotNull();
+                assertThat(t).as("acknowledged save of %s (round %d); the child's last lines: %s", e.getKey(), round,
+                        lastLines).isNotNull();
                 String before = e.getValue() != null ? e.getValue() : t.title();
                 String maybe = maybeTitles.get(e.getKey());
                 if (maybe != null) {
@@ -162,6 +168,16 @@ class CrashSafetyTest {
             }
             return extra;
         }
+    }
+
+    /** @return the file's lines, without a last line the kill cut short (no newline yet) */
+    private static List<String> completeLines(Path file) throws java.io.IOException {
+        if (!Files.exists(file)) {
+            return List.of();
+        }
+        String text = Files.readString(file, StandardCharsets.UTF_8);
+        int end = text.lastIndexOf('\n');
+        return end < 0 ? List.of() : List.of(text.substring(0, end).split("\n"));
     }
 
     private static String javaBinary() {
