@@ -6,10 +6,8 @@ import dev.syncline.client.PendingOperation;
 import dev.syncline.client.RetryPolicy;
 import dev.syncline.client.SyncHealth;
 import dev.syncline.client.internal.store.Database;
-import dev.syncline.client.internal.store.DocumentChanged;
 import dev.syncline.client.internal.store.OutboxChanged;
 import dev.syncline.client.internal.store.Rows;
-import dev.syncline.client.internal.store.StoredDocument;
 import dev.syncline.core.InvalidInputException;
 import dev.syncline.core.Json;
 import dev.syncline.core.Names;
@@ -307,7 +305,7 @@ public final class Outbox {
             doc.setString(7, op.id());
         }
         doc.executeUpdate();
-        emitDocument(tx, op.scope(), op.type(), op.id());
+        Rows.emitCurrent(tx, op.scope(), op.type(), op.id());
         log.debug("outbox: {} applied as version {} of {}/{}/{}", opId, serverVersion, op.scope(), op.type(), op.id());
         return true;
     }
@@ -658,22 +656,7 @@ public final class Outbox {
         ps.setString(5, op.type());
         ps.setString(6, op.id());
         ps.executeUpdate();
-        emitDocument(tx, op.scope(), op.type(), op.id());
-    }
-
-    private static void emitDocument(Database.Tx tx, String scope, String type, String id) throws SQLException {
-        PreparedStatement ps = tx.prepare("SELECT " + Rows.DOCUMENT_COLUMNS
-                + " FROM documents WHERE scope = ? AND type = ? AND id = ?");
-        ps.setString(1, scope);
-        ps.setString(2, type);
-        ps.setString(3, id);
-        StoredDocument after = null;
-        try (ResultSet rs = ps.executeQuery()) {
-            if (rs.next()) {
-                after = Rows.document(rs);
-            }
-        }
-        tx.emit(new DocumentChanged(scope, type, id, after));
+        Rows.emitCurrent(tx, op.scope(), op.type(), op.id());
     }
 
     private static PendingOperation find(Database.Tx tx, String opId) throws SQLException {

@@ -2,6 +2,7 @@ package dev.syncline.client.internal.store;
 
 import dev.syncline.core.SyncMetadata;
 import dev.syncline.core.SyncStatus;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -23,5 +24,23 @@ public final class Rows {
                 SyncStatus.fromWire(rs.getString(10)), rs.getInt(11), rs.getString(12));
         return new StoredDocument(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                 rs.getInt(5) != 0, meta);
+    }
+
+    /**
+     * Reads the document's current row inside {@code tx} and queues a {@link DocumentChanged} for
+     * it (with {@code null} when the row is gone), so watchers see the committed state.
+     */
+    public static void emitCurrent(Database.Tx tx, String scope, String type, String id) throws SQLException {
+        PreparedStatement ps = tx.prepare("SELECT " + DOCUMENT_COLUMNS + " FROM documents WHERE scope = ? AND type = ? AND id = ?");
+        ps.setString(1, scope);
+        ps.setString(2, type);
+        ps.setString(3, id);
+        StoredDocument after = null;
+        try (ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) {
+                after = document(rs);
+            }
+        }
+        tx.emit(new DocumentChanged(scope, type, id, after));
     }
 }

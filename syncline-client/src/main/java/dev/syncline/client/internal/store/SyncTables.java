@@ -133,7 +133,7 @@ public final class SyncTables {
         ps.setString(7, hlc == null ? "" : hlc);
         ps.setLong(8, now);
         ps.executeUpdate();
-        emit(tx, scope, type, id);
+        Rows.emitCurrent(tx, scope, type, id);
     }
 
     /** Removes the local row (the server has no such document). */
@@ -143,7 +143,7 @@ public final class SyncTables {
         ps.setString(2, type);
         ps.setString(3, id);
         ps.executeUpdate();
-        emit(tx, scope, type, id);
+        Rows.emitCurrent(tx, scope, type, id);
     }
 
     /**
@@ -172,7 +172,7 @@ public final class SyncTables {
         ps.setString(8, remoteData);
         ps.setString(9, hlc);
         ps.executeUpdate();
-        emit(tx, scope, type, id);
+        Rows.emitCurrent(tx, scope, type, id);
     }
 
     /** Parks (or refreshes) the open conflict of a document and marks the document {@code conflict}. */
@@ -203,7 +203,7 @@ public final class SyncTables {
         doc.setString(2, c.type());
         doc.setString(3, c.id());
         doc.executeUpdate();
-        emit(tx, c.scope(), c.type(), c.id());
+        Rows.emitCurrent(tx, c.scope(), c.type(), c.id());
         tx.emit(ConflictsChanged.INSTANCE);
     }
 
@@ -333,19 +333,5 @@ public final class SyncTables {
         ps.setString(2, cursor);
         ps.setLong(3, now);
         ps.executeUpdate();
-    }
-
-    private static void emit(Database.Tx tx, String scope, String type, String id) throws SQLException {
-        PreparedStatement ps = tx.prepare("SELECT " + Rows.DOCUMENT_COLUMNS + " FROM documents WHERE scope = ? AND type = ? AND id = ?");
-        ps.setString(1, scope);
-        ps.setString(2, type);
-        ps.setString(3, id);
-        StoredDocument after = null;
-        try (ResultSet rs = ps.executeQuery()) {
-            if (rs.next()) {
-                after = Rows.document(rs);
-            }
-        }
-        tx.emit(new DocumentChanged(scope, type, id, after));
     }
 }
