@@ -323,26 +323,7 @@ public final class Outbox {
         if (error == null || error.isBlank()) {
             throw new InvalidInputException("invalid_error", "a failure needs an error message");
         }
-        return db.write(tx -> {
-            PendingOperation op = find(tx, opId);
-            if (op == null) {
-                return false;
-            }
-            int attempts = op.attempts() + 1;
-            long due = permanent ? 0 : clock.millis() + retryPolicy.delayAfter(attempts, random).toMillis();
-            OperationState to = permanent ? OperationState.FAILED : OperationState.PENDING;
-            if (!move(tx, opId, OperationState.IN_FLIGHT, to, error, attempts, due)) {
-                return false;
-            }
-            setDocumentStatus(tx, op, permanent ? "error" : "pending", "status IN ('syncing', 'pending')", error, attempts);
-            if (permanent) {
-                log.warn("outbox: {} on {}/{}/{} failed permanently: {}", opId, op.scope(), op.type(), op.id(), error);
-            } else {
-                log.info("outbox: {} on {}/{}/{} failed (attempt {}), retry in {} ms: {}", opId, op.scope(), op.type(),
-                        op.id(), attempts, due - clock.millis(), error);
-            }
-            return true;
-        });
+        return recordFailure(opId, error, permanent, 0);
     }
 
     /**
@@ -357,17 +338,30 @@ public final class Outbox {
         if (error == null || error.isBlank() || delay == null || delay.isNegative()) {
             throw new InvalidInputException("invalid_error", "a slow-down needs an error message and a non-negative delay");
         }
+        return recordFailure(opId, error, false, delay.toMillis());
+    }
+
+    /** The one path out of IN_FLIGHT on a failure: FAILED, or PENDING after max(backoff, minDelay). */
+    private boolean recordFailure(String opId, String error, boolean permanent, long minDelayMillis) {
         return db.write(tx -> {
             PendingOperation op = find(tx, opId);
             if (op == null) {
                 return false;
             }
             int attempts = op.attempts() + 1;
-            long due = clock.millis() + Math.max(delay.toMillis(), retryPolicy.delayAfter(attempts, random).toMillis());
-            if (!move(tx, opId, OperationState.IN_FLIGHT, OperationState.PENDING, error, attempts, due)) {
+            long delay = permanent ? 0 : Math.max(minDelayMillis, retryPolicy.delayAfter(attempts, random).toMillis());
+            long due = permanent ? 0 : clock.millis() + delay;
+            OperationState to = permanent ? OperationState.FAILED : OperationState.PENDING;
+            if (!move(tx, opId, OperationState.IN_FLIGHT, to, error, attempts, due)) {
                 return false;
             }
-            setDocumentStatus(tx, op, "pending", "status IN ('syncing', 'pending')", error, attempts);
+            setDocumentStatus(tx, op, permanent ? "error" : "pending", "status IN ('syncing', 'pending')", error, attempts);
+            if (permanent) {
+                log.warn("outbox: {} on {}/{}/{} failed permanently: {}", opId, op.scope(), op.type(), op.id(), error);
+            } else {
+                log.info("outbox: {} on {}/{}/{} failed (attempt {}), retry in {} ms: {}", opId, op.scope(), op.type(),
+                        op.id(), attempts, delay, error);
+            }
             return true;
         });
     }

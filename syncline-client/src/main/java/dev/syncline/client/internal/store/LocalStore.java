@@ -497,24 +497,19 @@ public final class LocalStore {
 
     /** @return remembered conflict strategies by type */
     public Map<String, String> policies() {
-        return db.read(c -> {
-            Map<String, String> out = new LinkedHashMap<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT type, strategy FROM type_policies ORDER BY type");
-                    ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.put(rs.getString(1), rs.getString(2));
-                }
-            }
-            return out;
-        });
+        return readPairs("SELECT type, strategy FROM type_policies ORDER BY type");
     }
 
     /** @return pull cursors by scope (written by the sync engine) */
     public Map<String, String> cursors() {
+        return readPairs("SELECT scope, cursor FROM cursors ORDER BY scope");
+    }
+
+    /** @return the two text columns of {@code sql}'s rows as an ordered map */
+    private Map<String, String> readPairs(String sql) {
         return db.read(c -> {
             Map<String, String> out = new LinkedHashMap<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT scope, cursor FROM cursors ORDER BY scope");
-                    ResultSet rs = ps.executeQuery()) {
+            try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.put(rs.getString(1), rs.getString(2));
                 }
