@@ -160,6 +160,49 @@ class OutboxTest {
     }
 
     @Test
+    void ackAll_ofABatch_syncsDocumentsWithNothingQueued_andRebasesThoseWithALaterChange() {
+        tracks.save(track("t1", "a"));
+        tracks.save(track("t2", "a"));
+        tracks.save(track("t3", "a"));
+        List<PendingOperation> batch = client.outbox().claim(10);
+        tracks.save(track("t2", "b"));                // queued behind its in-flight create
+
+        int acked = client.outbox().ackAll(java.util.Map.of(batch.get(0).opId(), 4L, batch.get(1).opId(), 5L,
+                batch.get(2).opId(), 6L, "not-an-operation", 9L));
+
+        assertThat(acked).isEqualTo(3);
+        var t1 = tracks.document("team-1", "t1").orElseThrow().sync();
+        assertThat(t1.syncStatus()).isEqualTo(SyncStatus.SYNCED);
+        assertThat(t1.needsSync()).isFalse();
+        assertThat(t1.version()).isEqualTo(4);
+        var t2 = tracks.document("team-1", "t2").orElseThrow().sync();
+        assertThat(t2.syncStatus()).isEqualTo(SyncStatus.PENDING);
+        assertThat(t2.needsSync()).isTrue();
+        assertThat(t2.version()).isEqualTo(5);
+        assertThat(tracks.get("team-1", "t2").orElseThrow().title()).isEqualTo("b");
+        assertThat(client.outbox().claim(10)).singleElement().satisfies(op -> {
+            assertThat(op.id()).isEqualTo("t2");
+            assertThat(op.baseVersion()).isEqualTo(5);
+            assertThat(op.data().get("title").asText()).isEqualTo("b");
+        });
+        assertThat(client.outbox().ackAll(java.util.Map.of(batch.get(0).opId(), 4L))).as("acked twice").isZero();
+    }
+
+    @Test
+    void claimBatch_stopsAtTheByteBudget_butAlwaysTakesOneOperation() {
+        tracks.save(track("t1", "a".repeat(1000)));
+        tracks.save(track("t2", "b"));
+
+        var first = client.outbox().claimBatch(10, 1);
+        assertThat(first).singleElement().satisfies(op -> {
+            assertThat(op.id()).isEqualTo("t1");
+            assertThat(op.dataJson()).contains("a".repeat(1000));
+        });
+        assertThat(tracks.document("team-1", "t2").orElseThrow().sync().syncStatus()).isEqualTo(SyncStatus.PENDING);
+        assertThat(claimIds(10)).containsExactly("t2");
+    }
+
+    @Test
     void restart_putsInFlightOperationsBackToPendingWithTheSameOpId() {
         tracks.save(track("t1", "a"));
         String opId = client.outbox().claim(1).get(0).opId();

@@ -6,8 +6,10 @@ import dev.syncline.client.PendingOperation;
 import dev.syncline.client.RetryPolicy;
 import dev.syncline.client.SyncHealth;
 import dev.syncline.client.internal.store.Database;
+import dev.syncline.client.internal.store.DocumentChanged;
 import dev.syncline.client.internal.store.OutboxChanged;
 import dev.syncline.client.internal.store.Rows;
+import dev.syncline.client.internal.store.StoredDocument;
 import dev.syncline.core.InvalidInputException;
 import dev.syncline.core.Json;
 import dev.syncline.core.Names;
@@ -50,6 +52,27 @@ public final class Outbox {
     private static final Logger log = LoggerFactory.getLogger(Outbox.class);
     private static final String OP_COLUMNS =
             "op_id, scope, type, id, op_type, priority, state, base_version, data, hlc, attempts, next_attempt_at, error, created_at, seq";
+
+    /** The rows of {@link #ackAll}'s JSON parameter: scope, type, id, queue seq, server version, opId. */
+    private static final String ACKED_ROWS = "(SELECT json_extract(value, '$[0]') AS s, json_extract(value, '$[1]') AS t,"
+            + " json_extract(value, '$[2]') AS i, json_extract(value, '$[3]') AS q, json_extract(value, '$[4]') AS v,"
+            + " json_extract(value, '$[5]') AS op FROM json_each(?))";
+
+    /**
+     * An operation claimed for a push, with its data as the stored JSON text (sent as it is).
+     *
+     * @param dataJson the document's data as JSON object text; null for a delete
+     */
+    public record Claimed(String opId, String scope, String type, String id, OperationType operationType,
+            SyncPriority priority, long baseVersion, String dataJson, String hlc, int attempts, Instant nextAttemptAt,
+            String error, Instant createdAt) {
+        /** @return this operation as the public view, in {@code state} */
+        public PendingOperation toPending(OperationState state) {
+            return new PendingOperation(opId, scope, type, id, operationType, priority, state, baseVersion,
+                    dataJson == null ? null : (ObjectNode) Json.parse(dataJson), hlc, attempts, nextAttemptAt, error,
+                    createdAt);
+        }
+    }
 
     /** What {@link #addOperation} did. */
     public enum AddResult {
@@ -189,25 +212,76 @@ public final class Outbox {
      * @throws InvalidInputException when {@code max} is not 1 to 500
      */
     public List<PendingOperation> claim(int max) {
+        return claimBatch(max, Long.MAX_VALUE).stream().map(c -> c.toPending(OperationState.IN_FLIGHT)).toList();
+    }
+
+    /**
+     * As {@link #claim}, for the push itself: stops before the operation that would take the
+     * batch's data over {@code maxBytes} (the first operation is always taken), and keeps each
+     * operation's data as the stored JSON text, ready to send.
+     *
+     * @param maxBytes rough budget for the request body
+     * @return the claimed operations, in push order (at most one per document)
+     * @throws InvalidInputException when {@code max} is not 1 to 500 or {@code maxBytes} is not positive
+     */
+    public List<Claimed> claimBatch(int max, long maxBytes) {
         if (max < 1 || max > 500) {
             throw new InvalidInputException("invalid_batch", "claim size must be 1 to 500: " + max);
         }
+        if (maxBytes < 1) {
+            throw new InvalidInputException("invalid_batch", "claim byte budget must be positive: " + maxBytes);
+        }
         return db.write(tx -> {
+            long now = clock.millis();
             PreparedStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox o"
                     + " WHERE o.state = 'pending' AND o.next_attempt_at <= ?"
                     + " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.scope = o.scope AND p.type = o.type"
                     + " AND p.id = o.id AND p.seq < o.seq AND p.state <> 'done')"
                     + " ORDER BY o.priority, o.seq LIMIT ?");
-            ps.setLong(1, clock.millis());
+            ps.setLong(1, now);
             ps.setInt(2, max);
-            List<PendingOperation> candidates = readOps(ps);
-            List<PendingOperation> claimed = new ArrayList<>(candidates.size());
-            for (PendingOperation op : candidates) {
-                if (move(tx, op.opId(), OperationState.PENDING, OperationState.IN_FLIGHT, null, op.attempts(), 0)) {
-                    setDocumentStatus(tx, op, "syncing", "status = 'pending'", null, op.attempts());
-                    claimed.add(withState(op, OperationState.IN_FLIGHT));
+            List<Claimed> claimed = new ArrayList<>();
+            long bytes = 0;
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Claimed c = claimedRow(rs);
+                    long size = (c.dataJson() == null ? 0 : c.dataJson().length()) + 200L;
+                    if (!claimed.isEmpty() && bytes + size > maxBytes) {
+                        break;
+                    }
+                    claimed.add(c);
+                    bytes += size;
                 }
             }
+            if (claimed.isEmpty()) {
+                return claimed;
+            }
+            // Set-based moves: one statement for the operations and one for their documents,
+            // whatever the batch size. The rows were read in this transaction, so all still pend.
+            List<Object> ids = new ArrayList<>(claimed.size());
+            List<Object> docs = new ArrayList<>(claimed.size());
+            for (Claimed c : claimed) {
+                ids.add(c.opId());
+                docs.add(List.of(c.scope(), c.type(), c.id(), c.attempts()));
+            }
+            PreparedStatement move = tx.prepare("UPDATE outbox SET state = 'in_flight', error = NULL, next_attempt_at = 0,"
+                    + " updated_at = ? WHERE state = 'pending' AND op_id IN (SELECT value FROM json_each(?))");
+            move.setLong(1, now);
+            move.setString(2, Json.write(ids));
+            int moved = move.executeUpdate();
+            if (moved != claimed.size()) {
+                throw new IllegalStateException("outbox claim moved " + moved + " of " + claimed.size()
+                        + " operations read in the same transaction");
+            }
+            PreparedStatement mark = tx.prepare("UPDATE documents SET sync_status = CASE WHEN sync_status = 'pending'"
+                    + " THEN 'syncing' ELSE sync_status END, sync_error = NULL, retry_count = a.n FROM (SELECT"
+                    + " json_extract(value, '$[0]') AS s, json_extract(value, '$[1]') AS t, json_extract(value, '$[2]') AS i,"
+                    + " json_extract(value, '$[3]') AS n FROM json_each(?)) AS a"
+                    + " WHERE documents.type = a.t AND documents.scope = a.s AND documents.id = a.i"
+                    + " RETURNING " + Rows.DOCUMENT_COLUMNS);
+            mark.setString(1, Json.write(docs));
+            emitReturned(tx, mark);
+            tx.emit(OutboxChanged.INSTANCE);
             return claimed;
         });
     }
@@ -220,30 +294,18 @@ public final class Outbox {
      * @throws InvalidInputException when {@code opId} is missing or {@code serverVersion} is not positive
      */
     public boolean ack(String opId, long serverVersion) {
-        requireOpId(opId);
-        if (serverVersion < 1) {
-            throw new InvalidInputException("invalid_version", "server version must be positive: " + serverVersion);
-        }
-        return db.write(tx -> ackIn(tx, null, opId, serverVersion));
+        return ackAll(java.util.Map.of(opId == null ? "" : opId, serverVersion)) == 1;
     }
 
     /**
-     * {@link #ack} of many operations in one transaction (one disk sync for a whole push).
+     * {@link #ack} of many operations in one transaction (one disk sync for a whole push), with a
+     * fixed number of statements whatever their count.
      *
      * @param versions server version by opId
-     * @return how many were acknowledged
+     * @return how many were acknowledged (operations not IN_FLIGHT are left as they are)
+     * @throws InvalidInputException when an opId is missing or a version is not positive (nothing changes)
      */
     public int ackAll(java.util.Map<String, Long> versions) {
-        return ackAll(versions, java.util.Map.of());
-    }
-
-    /**
-     * {@link #ackAll(java.util.Map)} with the claimed operations at hand (saves reading them again).
-     *
-     * @param claimed operations by opId as {@link #claim} returned them
-     * @return how many were acknowledged
-     */
-    public int ackAll(java.util.Map<String, Long> versions, java.util.Map<String, PendingOperation> claimed) {
         for (java.util.Map.Entry<String, Long> e : versions.entrySet()) {
             requireOpId(e.getKey());
             if (e.getValue() == null || e.getValue() < 1) {
@@ -254,60 +316,64 @@ public final class Outbox {
             return 0;
         }
         return db.write(tx -> {
-            int n = 0;
-            for (java.util.Map.Entry<String, Long> e : versions.entrySet()) {
-                if (ackIn(tx, claimed.get(e.getKey()), e.getKey(), e.getValue())) {
-                    n++;
+            long now = clock.millis();
+            PreparedStatement done = tx.prepare("UPDATE outbox SET state = 'done', error = NULL, next_attempt_at = 0,"
+                    + " updated_at = ? WHERE state = 'in_flight' AND op_id IN (SELECT value FROM json_each(?))"
+                    + " RETURNING op_id, scope, type, id, seq");
+            done.setLong(1, now);
+            done.setString(2, Json.write(versions.keySet()));
+            List<Object> acked = new ArrayList<>();
+            try (ResultSet rs = done.executeQuery()) {
+                while (rs.next()) {
+                    acked.add(List.of(rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
+                            versions.get(rs.getString(1)), rs.getString(1)));
                 }
             }
-            return n;
+            if (acked.isEmpty()) {
+                return 0;
+            }
+            String ackedJson = Json.write(acked);
+            // Later operations of the same documents are rebased on the version the server gave.
+            // (A document has at most one operation in flight, so each row matches one acked op.)
+            PreparedStatement rebase = tx.prepare("UPDATE outbox SET base_version = a.v FROM " + ACKED_ROWS + " AS a"
+                    + " WHERE outbox.scope = a.s AND outbox.type = a.t AND outbox.id = a.i AND outbox.seq > a.q"
+                    + " AND outbox.state <> 'done'");
+            rebase.setString(1, ackedJson);
+            rebase.executeUpdate();
+            // A document with nothing more queued is synced at the new version. One with a later
+            // change still queued keeps it: the acknowledged data is that change's new base.
+            PreparedStatement doc = tx.prepare("UPDATE documents SET version = a.v, last_sync_time = ?, retry_count = 0,"
+                    + " sync_error = NULL, needs_sync = CASE WHEN a.later THEN needs_sync ELSE 0 END,"
+                    + " base_version = CASE WHEN a.later THEN a.v END,"
+                    + " base_data = CASE WHEN a.later THEN (SELECT data FROM outbox WHERE op_id = a.op) END,"
+                    + " sync_status = CASE WHEN a.later THEN"
+                    + " (CASE WHEN sync_status IN ('conflict', 'error') THEN sync_status ELSE 'pending' END)"
+                    + " ELSE (CASE WHEN sync_status = 'conflict' THEN 'conflict' ELSE 'synced' END) END"
+                    + " FROM (SELECT r.*, EXISTS (SELECT 1 FROM outbox l WHERE l.scope = r.s AND l.type = r.t"
+                    + " AND l.id = r.i AND l.seq > r.q AND l.state <> 'done') AS later FROM " + ACKED_ROWS + " AS r) AS a WHERE documents.type = a.t AND documents.scope = a.s AND documents.id = a.i"
+                    + " RETURNING " + Rows.DOCUMENT_COLUMNS);
+            doc.setLong(1, now);
+            doc.setString(2, ackedJson);
+            emitReturned(tx, doc);
+            tx.emit(OutboxChanged.INSTANCE);
+            if (log.isDebugEnabled()) {
+                for (Object row : acked) {
+                    List<?> r = (List<?>) row;
+                    log.debug("outbox: {} applied as version {} of {}/{}/{}", r.get(5), r.get(4), r.get(0), r.get(1), r.get(2));
+                }
+            }
+            return acked.size();
         });
     }
 
-    private boolean ackIn(Database.Tx tx, PendingOperation known, String opId, long serverVersion) throws SQLException {
-        // The conditional move below is what guards the state; a claimed operation's other
-        // columns cannot change while it is in flight, so the caller's copy is as good as a read.
-        PendingOperation op = known != null ? known : find(tx, opId);
-        if (op == null || !move(tx, opId, OperationState.IN_FLIGHT, OperationState.DONE, null, op.attempts(), 0)) {
-            return false;
+    /** Runs a document UPDATE ... RETURNING and tells watchers about each row it returned. */
+    private static void emitReturned(Database.Tx tx, PreparedStatement returning) throws SQLException {
+        try (ResultSet rs = returning.executeQuery()) {
+            while (rs.next()) {
+                StoredDocument d = Rows.document(rs);
+                tx.emit(new DocumentChanged(d.scope(), d.type(), d.id(), d));
+            }
         }
-        long now = clock.millis();
-        PreparedStatement rebase = tx.prepare("UPDATE outbox SET base_version = ? WHERE scope = ? AND type = ?"
-                + " AND id = ? AND state <> 'done' AND seq > (SELECT seq FROM outbox WHERE op_id = ?)");
-        rebase.setLong(1, serverVersion);
-        rebase.setString(2, op.scope());
-        rebase.setString(3, op.type());
-        rebase.setString(4, op.id());
-        rebase.setString(5, opId);
-        int later = rebase.executeUpdate();
-        PreparedStatement doc;
-        if (later == 0) {
-            doc = tx.prepare("UPDATE documents SET version = ?, needs_sync = 0, base_version = NULL, base_data = NULL,"
-                    + " sync_status = CASE WHEN sync_status = 'conflict' THEN 'conflict' ELSE 'synced' END,"
-                    + " retry_count = 0, sync_error = NULL, last_sync_time = ? WHERE scope = ? AND type = ? AND id = ?");
-            doc.setLong(1, serverVersion);
-            doc.setLong(2, now);
-            doc.setString(3, op.scope());
-            doc.setString(4, op.type());
-            doc.setString(5, op.id());
-        } else {
-            // The server now holds this operation's data at serverVersion: that is the base of
-            // the local change still queued.
-            doc = tx.prepare("UPDATE documents SET version = ?, base_version = ?, base_data = ?,"
-                    + " sync_status = CASE WHEN sync_status IN ('conflict', 'error') THEN sync_status ELSE 'pending' END,"
-                    + " retry_count = 0, sync_error = NULL, last_sync_time = ? WHERE scope = ? AND type = ? AND id = ?");
-            doc.setLong(1, serverVersion);
-            doc.setLong(2, serverVersion);
-            doc.setString(3, op.data() == null ? null : Json.write(op.data()));
-            doc.setLong(4, now);
-            doc.setString(5, op.scope());
-            doc.setString(6, op.type());
-            doc.setString(7, op.id());
-        }
-        doc.executeUpdate();
-        Rows.emitCurrent(tx, op.scope(), op.type(), op.id());
-        log.debug("outbox: {} applied as version {} of {}/{}/{}", opId, serverVersion, op.scope(), op.type(), op.id());
-        return true;
     }
 
     /**
@@ -660,24 +726,21 @@ public final class Outbox {
         return ops.isEmpty() ? null : ops.get(0);
     }
 
+    private static Claimed claimedRow(ResultSet rs) throws SQLException {
+        return new Claimed(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                OperationType.fromWire(rs.getString(5)), SyncPriority.fromRank(rs.getInt(6)), rs.getLong(8),
+                rs.getString(9), rs.getString(10), rs.getInt(11), Instant.ofEpochMilli(rs.getLong(12)), rs.getString(13),
+                Instant.ofEpochMilli(rs.getLong(14)));
+    }
+
     private static List<PendingOperation> readOps(PreparedStatement ps) throws SQLException {
         List<PendingOperation> out = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                String data = rs.getString(9);
-                out.add(new PendingOperation(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        OperationType.fromWire(rs.getString(5)), SyncPriority.fromRank(rs.getInt(6)),
-                        OperationState.fromWire(rs.getString(7)), rs.getLong(8),
-                        data == null ? null : (ObjectNode) Json.parse(data), rs.getString(10), rs.getInt(11),
-                        Instant.ofEpochMilli(rs.getLong(12)), rs.getString(13), Instant.ofEpochMilli(rs.getLong(14))));
+                out.add(claimedRow(rs).toPending(OperationState.fromWire(rs.getString(7))));
             }
         }
         return out;
-    }
-
-    private static PendingOperation withState(PendingOperation op, OperationState state) {
-        return new PendingOperation(op.opId(), op.scope(), op.type(), op.id(), op.operationType(), op.priority(), state,
-                op.baseVersion(), op.data(), op.hlc(), op.attempts(), op.nextAttemptAt(), op.error(), op.createdAt());
     }
 
     private static void requireOpId(String opId) {

@@ -1,6 +1,5 @@
 package dev.syncline.client.internal.sync;
 
-import dev.syncline.client.PendingOperation;
 import dev.syncline.client.SyncReport;
 import dev.syncline.client.internal.outbox.Outbox;
 import dev.syncline.client.internal.store.Database;
@@ -13,8 +12,6 @@ import dev.syncline.core.OperationType;
 import dev.syncline.core.protocol.Change;
 import dev.syncline.core.protocol.OpKind;
 import dev.syncline.core.protocol.PullPage;
-import dev.syncline.core.protocol.PushOp;
-import dev.syncline.core.protocol.PushRequest;
 import dev.syncline.core.protocol.PushResponse;
 import dev.syncline.core.protocol.PushResult;
 import java.time.Clock;
@@ -163,11 +160,11 @@ public final class SyncEngine {
             // server works on the next. Safe for order: a claimed batch holds only operations
             // whose document has nothing earlier outstanding, in flight included, so two batches
             // never touch the same document.
-            List<PendingOperation> prevBatch = null;
+            List<Outbox.Claimed> prevBatch = null;
             java.util.concurrent.CompletableFuture<PushResponse> prevAnswer = null;
             long prevStart = 0;
             while (true) {
-                List<PendingOperation> batch = claimBatch();
+                List<Outbox.Claimed> batch = claimBatch();
                 java.util.concurrent.CompletableFuture<PushResponse> answer = batch.isEmpty() ? null
                         : transport.pushAsync(request(batch));
                 long start = System.nanoTime();
@@ -196,36 +193,45 @@ public final class SyncEngine {
         return counts;
     }
 
-    /** Claims up to a batch, keeping a request under the server's 4 MiB (the rest goes back). */
-    private List<PendingOperation> claimBatch() {
-        List<PendingOperation> ops = outbox.claim(batchSize);
-        List<PendingOperation> batch = new ArrayList<>(ops.size());
-        long bytes = 0;
-        for (PendingOperation op : ops) {
-            long size = op.data() == null ? 100 : op.data().toString().length() + 200L;
-            if (!batch.isEmpty() && bytes + size > MAX_BATCH_BYTES) {
-                break;
+    /** Claims up to a batch, keeping a request under the server's 4 MiB. */
+    private List<Outbox.Claimed> claimBatch() {
+        return outbox.claimBatch(batchSize, MAX_BATCH_BYTES);
+    }
+
+    /** The push request's body; each operation's stored JSON text goes out as it is, unparsed. */
+    private byte[] request(List<Outbox.Claimed> batch) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(batch.size() * 320);
+        try (com.fasterxml.jackson.core.JsonGenerator g = Json.mapper().getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("clientId", clientId);
+            g.writeArrayFieldStart("ops");
+            for (Outbox.Claimed op : batch) {
+                boolean delete = op.operationType() == OperationType.DELETE;
+                g.writeStartObject();
+                g.writeStringField("opId", op.opId());
+                g.writeStringField("scope", op.scope());
+                g.writeStringField("type", op.type());
+                g.writeStringField("id", op.id());
+                g.writeStringField("kind", (delete ? OpKind.DELETE : OpKind.UPSERT).wire());
+                g.writeNumberField("baseVersion", op.baseVersion());
+                g.writeFieldName("data");
+                if (delete || op.dataJson() == null) {
+                    g.writeNull();
+                } else {
+                    g.writeRawValue(op.dataJson());
+                }
+                g.writeStringField("hlc", op.hlc());
+                g.writeEndObject();
             }
-            batch.add(op);
-            bytes += size;
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("writing a push request", e);
         }
-        if (batch.size() < ops.size()) {
-            outbox.release(ops.subList(batch.size(), ops.size()).stream().map(PendingOperation::opId).toList());
-        }
-        return batch;
+        return out.toByteArray();
     }
 
-    private PushRequest request(List<PendingOperation> batch) {
-        List<PushOp> wire = new ArrayList<>(batch.size());
-        for (PendingOperation op : batch) {
-            boolean delete = op.operationType() == OperationType.DELETE;
-            wire.add(new PushOp(op.opId(), op.scope(), op.type(), op.id(), delete ? OpKind.DELETE : OpKind.UPSERT,
-                    op.baseVersion(), delete ? null : op.data(), op.hlc()));
-        }
-        return new PushRequest(clientId, wire);
-    }
-
-    private void record(List<PendingOperation> batch, java.util.concurrent.CompletableFuture<PushResponse> answer, long t0,
+    private void record(List<Outbox.Claimed> batch, java.util.concurrent.CompletableFuture<PushResponse> answer, long t0,
             Counts counts) {
         PushResponse resp;
         try {
@@ -242,12 +248,12 @@ public final class SyncEngine {
             throw e;
         }
         listener.exchanged(System.nanoTime() - t0);
-        Map<String, PendingOperation> byId = new LinkedHashMap<>();
+        Map<String, Outbox.Claimed> byId = new LinkedHashMap<>();
         batch.forEach(op -> byId.put(op.opId(), op));
-        Map<String, PendingOperation> claimed = Map.copyOf(byId);
         Map<String, Long> applied = new LinkedHashMap<>();
         List<PushResult.Conflict> conflicted = new ArrayList<>();
         List<PushResult.Rejected> rejected = new ArrayList<>();
+        Map<String, Outbox.Claimed> claimed = new java.util.HashMap<>(byId);
         for (PushResult r : resp.results()) {
             if (byId.remove(r.opId()) == null) {
                 continue; // not ours: ignore
@@ -260,14 +266,14 @@ public final class SyncEngine {
                 rejected.add(j);
             }
         }
-        counts.pushed += outbox.ackAll(applied, claimed);
+        counts.pushed += outbox.ackAll(applied);
         for (PushResult.Rejected j : rejected) {
             if (outbox.fail(j.opId(), j.error().code() + ": " + j.error().message(), true)) {
                 counts.failed++;
             }
         }
         for (PushResult.Conflict c : conflicted) {
-            PendingOperation op = find(batch, c.opId());
+            Outbox.Claimed op = claimed.get(c.opId());
             Conflicts.Outcome o = conflicts.settle(op.scope(), op.type(), op.id(), c.current());
             if (o == Conflicts.Outcome.REMOTE_TAKEN || o == Conflicts.Outcome.REQUEUED) {
                 counts.settled++;
@@ -283,17 +289,8 @@ public final class SyncEngine {
         }
     }
 
-    private static PendingOperation find(List<PendingOperation> batch, String opId) {
-        for (PendingOperation op : batch) {
-            if (op.opId().equals(opId)) {
-                return op;
-            }
-        }
-        throw new IllegalStateException("no operation " + opId + " in the batch");
-    }
-
-    private void handlePushFailure(List<PendingOperation> batch, TransportException e, Counts counts) {
-        List<String> ids = batch.stream().map(PendingOperation::opId).toList();
+    private void handlePushFailure(List<Outbox.Claimed> batch, TransportException e, Counts counts) {
+        List<String> ids = batch.stream().map(Outbox.Claimed::opId).toList();
         switch (e.kind()) {
             case TRANSIENT -> ids.forEach(id -> outbox.fail(id, e.getMessage(), false));
             case SLOW_DOWN -> ids.forEach(id -> outbox.failAfter(id, e.getMessage(), e.retryAfter()));

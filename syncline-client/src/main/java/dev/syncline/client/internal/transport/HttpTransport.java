@@ -72,15 +72,16 @@ public final class HttpTransport {
     }
 
     /**
-     * Sends one push without waiting for the answer.
+     * Sends one push, already written as a request body, without waiting for the answer.
      *
+     * @param body a push request as JSON
      * @return the answer; completes exceptionally with a {@link TransportException}
      */
-    public java.util.concurrent.CompletableFuture<PushResponse> pushAsync(PushRequest request) {
+    public java.util.concurrent.CompletableFuture<PushResponse> pushAsync(byte[] body) {
         HttpRequest req = authed(HttpRequest.newBuilder(base.resolve("v1/push")))
                 .timeout(requestTimeout)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(request)))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
         return http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray()).handle((resp, err) -> {
             if (err != null) {
