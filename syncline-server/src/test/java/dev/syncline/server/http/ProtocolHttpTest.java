@@ -306,6 +306,26 @@ class ProtocolHttpTest {
     }
 
     @Test
+    void push_sizeLimit_countsUtf8BytesOfTheDataAsSent() {
+        // 100k two-byte characters: about 200 KiB of UTF-8 in 100k chars, so over 256 KiB only
+        // when counted in bytes at three bytes each.
+        String threeByte = "{\"blob\":\"" + "\u20ac".repeat(90 * 1024) + "\"}";
+        Response r = push(alice, upsert("team-1", "euros", 0, threeByte));
+        assertThat(result(r, 0).get("error").get("code").asText()).isEqualTo("too_large");
+        assertThat(result(r, 0).get("error").get("message").asText()).contains((90 * 1024 * 3 + 11) + " bytes");
+    }
+
+    @Test
+    void push_dataWithSpacingAndEscapes_isPulledBackAsTheSameValue() {
+        String sent = "{ \"title\" : \"caf\\u00e9 \\\"live\\\"\",\n \"tags\": [ 1, 2.5, true, null, {\"k\": []} ] }";
+        Response r = push(alice, upsert("team-1", "spaced", 0, sent));
+        assertThat(result(r, 0).get("status").asText()).isEqualTo("applied");
+        JsonNode pulled = pullAll(alice).get(0).get("data");
+        assertThat(pulled).isEqualTo(dev.syncline.core.Json.parse(sent));
+        assertThat(pulled.get("title").asText()).isEqualTo("café \"live\"");
+    }
+
+    @Test
     void push_bodyOverTheRequestLimit_is413AndAppliesNothing() {
         StringBuilder ops = new StringBuilder();
         String chunk = "x".repeat(200 * 1024);

@@ -170,8 +170,8 @@ public final class HttpApi implements AutoCloseable {
             throw new ApiException(415, "unsupported_media_type", "push body must be application/json, not " + type);
         }
         byte[] body = readBody(ctx);
-        PushRequest request = parser.parse(body);
-        PushResponse response = service.push(ctx.attribute(PRINCIPAL), request);
+        PushParser.Parsed parsed = parser.parse(body);
+        PushResponse response = service.push(ctx.attribute(PRINCIPAL), parsed.request(), parsed.dataJson());
         for (PushResult r : response.results()) {
             opCounters.get(r.getClass()).increment();
         }

@@ -1,12 +1,21 @@
 package dev.syncline.server.internal.http;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.syncline.core.InvalidInputException;
 import dev.syncline.core.Json;
 import dev.syncline.core.protocol.OpKind;
 import dev.syncline.core.protocol.PushOp;
 import dev.syncline.core.protocol.PushRequest;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -15,7 +24,10 @@ import java.util.regex.Pattern;
  * Reads a push body into a {@link PushRequest}, or fails with a 400 that names the first thing
  * wrong (for example {@code ops[3].baseVersion must be a non-negative integer}). Structure is
  * checked here, for the whole request before anything is applied; rules about names, scopes and
- * sizes are per operation and belong to the service. Thread-safe.
+ * sizes are per operation and belong to the service.
+ *
+ * <p>Each operation's {@code data} is also kept as the exact JSON text the client sent, so the
+ * service can measure it and the store can save it without writing the tree out again. Thread-safe.
  */
 final class PushParser {
     private static final Pattern UUID = Pattern.compile(
@@ -23,19 +35,27 @@ final class PushParser {
     private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}");
     private static final Pattern HLC_TEXT = Pattern.compile("[\\x21-\\x7e]{1,64}");
 
+    /** Reads one value at the parser's position (the body as a whole is checked for trailing tokens here). */
+    private static final ObjectReader TREES = Json.mapper().reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     private final int maxOps;
 
     PushParser(int maxOps) {
         this.maxOps = maxOps;
     }
 
-    PushRequest parse(byte[] body) {
-        JsonNode root;
-        try {
-            root = Json.parse(body);
-        } catch (InvalidInputException e) {
-            throw ApiException.badRequest(e.getMessage());
-        }
+    /**
+     * A parsed push.
+     *
+     * @param request the operations
+     * @param dataJson per operation, its {@code data} as the JSON text sent (null when it has none)
+     */
+    record Parsed(PushRequest request, List<String> dataJson) {
+    }
+
+    Parsed parse(byte[] body) {
+        List<String> raw = new ArrayList<>();
+        JsonNode root = read(body, raw);
         if (!root.isObject()) {
             throw ApiException.badRequest("body must be a JSON object with clientId and ops");
         }
@@ -52,10 +72,72 @@ final class PushParser {
                     + ops.size());
         }
         List<PushOp> parsed = new ArrayList<>(ops.size());
+        List<String> dataJson = new ArrayList<>(ops.size());
         for (int i = 0; i < ops.size(); i++) {
-            parsed.add(op(ops.get(i), "ops[" + i + "]"));
+            PushOp op = op(ops.get(i), "ops[" + i + "]");
+            parsed.add(op);
+            dataJson.add(op.data() == null ? null : raw.get(i));
         }
-        return new PushRequest(clientId.asText(), parsed);
+        return new Parsed(new PushRequest(clientId.asText(), parsed), dataJson);
+    }
+
+    /**
+     * Reads the body as a tree, as {@link Json#parse(byte[])} does (same strictness: duplicate keys
+     * and trailing tokens are refused), noting in {@code raw}, for each element of a top-level
+     * {@code ops} array, the text of its {@code data} object (or null).
+     */
+    private static JsonNode read(byte[] body, List<String> raw) {
+        try (JsonParser p = Json.mapper().createParser(body)) {
+            JsonToken t = p.nextToken();
+            if (t != JsonToken.START_OBJECT) {
+                return Json.parse(body); // empty, malformed or not an object: its own error, or the caller's
+            }
+            ObjectNode root = JsonNodeFactory.instance.objectNode();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                if (p.nextToken() == JsonToken.START_ARRAY && "ops".equals(name)) {
+                    root.set(name, readOps(p, body, raw));
+                } else {
+                    root.set(name, TREES.<JsonNode>readTree(p));
+                }
+            }
+            if (p.nextToken() != null) {
+                throw ApiException.badRequest("malformed JSON: trailing content after the body's object");
+            }
+            return root;
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("malformed JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw ApiException.badRequest("unreadable JSON: " + e.getMessage());
+        } catch (InvalidInputException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+    }
+
+    private static ArrayNode readOps(JsonParser p, byte[] body, List<String> raw) throws IOException {
+        ArrayNode ops = JsonNodeFactory.instance.arrayNode();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            if (p.currentToken() != JsonToken.START_OBJECT) {
+                ops.add(TREES.<JsonNode>readTree(p));
+                raw.add(null);
+                continue;
+            }
+            ObjectNode op = JsonNodeFactory.instance.objectNode();
+            String data = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                boolean object = p.nextToken() == JsonToken.START_OBJECT;
+                long start = p.currentTokenLocation().getByteOffset();
+                op.set(field, TREES.<JsonNode>readTree(p));
+                if (object && "data".equals(field)) {
+                    long end = p.currentLocation().getByteOffset();
+                    data = new String(body, (int) start, (int) (end - start), StandardCharsets.UTF_8);
+                }
+            }
+            ops.add(op);
+            raw.add(data);
+        }
+        return ops;
     }
 
     private static PushOp op(JsonNode n, String at) {

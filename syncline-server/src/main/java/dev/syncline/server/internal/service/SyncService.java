@@ -58,21 +58,40 @@ public final class SyncService {
      * result; the others are applied in request order in one store transaction.
      */
     public PushResponse push(Principal caller, PushRequest request) {
+        List<String> dataJson = new ArrayList<>(request.ops().size());
+        for (PushOp op : request.ops()) {
+            dataJson.add(op.data() == null ? null : Json.write(op.data()));
+        }
+        return push(caller, request, dataJson);
+    }
+
+    /**
+     * As {@link #push(Principal, PushRequest)}, with each operation's data already as JSON text
+     * (as the client sent it), which is measured and stored as it is.
+     *
+     * @param dataJson per operation of {@code request}, its data's JSON text, or null when it has none
+     */
+    public PushResponse push(Principal caller, PushRequest request, List<String> dataJson) {
         List<PushOp> ops = request.ops();
+        if (dataJson.size() != ops.size()) {
+            throw new IllegalArgumentException("dataJson has " + dataJson.size() + " entries for " + ops.size() + " ops");
+        }
         PushResult[] results = new PushResult[ops.size()];
         List<PushOp> valid = new ArrayList<>(ops.size());
+        List<String> validJson = new ArrayList<>(ops.size());
         List<Integer> validAt = new ArrayList<>(ops.size());
         for (int i = 0; i < ops.size(); i++) {
             PushOp op = ops.get(i);
-            PushResult.Rejected rejected = check(caller, op);
+            PushResult.Rejected rejected = check(caller, op, dataJson.get(i));
             if (rejected != null) {
                 results[i] = rejected;
                 continue;
             }
             valid.add(op.hlc() == null ? withServerStamp(op) : op);
+            validJson.add(op.kind() == OpKind.DELETE ? null : dataJson.get(i));
             validAt.add(i);
         }
-        List<PushResult> applied = store.apply(caller.userId(), valid, clock.instant());
+        List<PushResult> applied = store.apply(caller.userId(), valid, validJson, clock.instant());
         Map<String, Long> moved = new HashMap<>();
         for (int j = 0; j < applied.size(); j++) {
             PushResult r = applied.get(j);
@@ -89,7 +108,7 @@ public final class SyncService {
         return new PushResponse(List.of(results));
     }
 
-    private PushResult.Rejected check(Principal caller, PushOp op) {
+    private PushResult.Rejected check(Principal caller, PushOp op, String dataJson) {
         if (!Names.isValidScope(op.scope())) {
             return PushResult.Rejected.of(op.opId(), "invalid_name", "scope " + quote(op.scope())
                     + " must match [a-z0-9][a-z0-9_.-]{0,63}");
@@ -109,7 +128,7 @@ public final class SyncService {
             if (op.data() == null) {
                 return PushResult.Rejected.of(op.opId(), "invalid_data", "an upsert needs data, a JSON object");
             }
-            int size = Json.writeBytes(op.data()).length;
+            int size = utf8Length(dataJson);
             if (size > maxDocumentBytes) {
                 return PushResult.Rejected.of(op.opId(), "too_large", "data is " + size
                         + " bytes; the limit is " + maxDocumentBytes);
@@ -142,6 +161,24 @@ public final class SyncService {
             }
         }
         return false;
+    }
+
+    private static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
     }
 
     private PushOp withServerStamp(PushOp op) {

@@ -148,14 +148,17 @@ abstract class SqlStore implements Store {
     }
 
     @Override
-    public List<PushResult> apply(String userId, List<PushOp> ops, Instant now) {
+    public List<PushResult> apply(String userId, List<PushOp> ops, List<String> dataJson, Instant now) {
+        if (dataJson.size() != ops.size()) {
+            throw new IllegalArgumentException("dataJson has " + dataJson.size() + " entries for " + ops.size() + " ops");
+        }
         if (ops.isEmpty()) {
             return List.of();
         }
         SQLException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
             try {
-                return applyOnce(userId, ops, now);
+                return applyOnce(userId, ops, dataJson, now);
             } catch (SQLException e) {
                 if (!isRetryable(e)) {
                     throw unavailable("push failed", e);
@@ -166,7 +169,8 @@ abstract class SqlStore implements Store {
         throw unavailable("push failed after 5 attempts", last);
     }
 
-    private List<PushResult> applyOnce(String userId, List<PushOp> ops, Instant now) throws SQLException {
+    private List<PushResult> applyOnce(String userId, List<PushOp> ops, List<String> dataJson, Instant now)
+            throws SQLException {
         Connection c = beginWrite();
         boolean ok = false;
         try {
@@ -189,7 +193,8 @@ abstract class SqlStore implements Store {
                 // Documents written earlier in this batch, so a later op on the same document sees them.
                 Map<String, Change> written = new HashMap<>();
                 Map<String, PushResult.Applied> appliedHere = new HashMap<>();
-                for (PushOp op : ops) {
+                for (int i = 0; i < ops.size(); i++) {
+                    PushOp op = ops.get(i);
                     PushResult.Applied again = appliedHere.get(op.opId());
                     PushResult replay = again != null ? again
                             : bulk != null ? replayOf(bulk.appliedOps().get(op.opId()), op) : findApplied(findOp, op);
@@ -209,7 +214,7 @@ abstract class SqlStore implements Store {
                     boolean deleted = op.kind() == OpKind.DELETE;
                     Change next = new Change(op.scope(), op.type(), op.id(), stored + 1, deleted,
                             deleted ? null : op.data(), op.hlc(), userId, seq);
-                    bindDoc(upsert, next);
+                    bindDoc(upsert, next, deleted ? null : dataJson.get(i));
                     upsert.addBatch();
                     remember.setString(1, op.opId());
                     remember.setString(2, op.scope());
@@ -304,13 +309,13 @@ abstract class SqlStore implements Store {
         }
     }
 
-    private static void bindDoc(PreparedStatement ps, Change d) throws SQLException {
+    private static void bindDoc(PreparedStatement ps, Change d, String dataJson) throws SQLException {
         ps.setString(1, d.scope());
         ps.setString(2, d.type());
         ps.setString(3, d.id());
         ps.setLong(4, d.version());
         ps.setBoolean(5, d.deleted());
-        ps.setString(6, d.data() == null ? null : Json.write(d.data()));
+        ps.setString(6, dataJson);
         ps.setString(7, d.hlc());
         ps.setString(8, d.updatedBy());
         ps.setLong(9, d.seq());

@@ -37,7 +37,21 @@ public interface Store extends AutoCloseable {
      *     )
      * @throws StoreUnavailableException when the database cannot be reached; nothing was applied
      */
-    List<PushResult> apply(String userId, List<PushOp> ops, Instant now);
+    default List<PushResult> apply(String userId, List<PushOp> ops, Instant now) {
+        List<String> dataJson = new java.util.ArrayList<>(ops.size());
+        for (PushOp op : ops) {
+            dataJson.add(op.data() == null ? null : dev.syncline.core.Json.write(op.data()));
+        }
+        return apply(userId, ops, dataJson, now);
+    }
+
+    /**
+     * As {@link #apply(String, List, Instant)}, with each operation's data already written as JSON
+     * text, stored as it is.
+     *
+     * @param dataJson per op, the JSON text of its data (null for a delete); must be the text of {@code data}
+     */
+    List<PushResult> apply(String userId, List<PushOp> ops, List<String> dataJson, Instant now);
 
     /**
      * Reads the feed after the given positions.
