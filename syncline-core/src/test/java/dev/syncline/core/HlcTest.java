@@ -56,9 +56,18 @@ class HlcTest {
     }
 
     @Test
+    void parse_acceptsTheLongestNodeAndEveryNodeCharacter() {
+        String node = "aZ09_.-" + "x".repeat(57);
+        assertThat(Hlc.parse("0000000000000-ffff-" + node)).isEqualTo(new Hlc(0, 0xffff, node));
+        assertThat(Hlc.parse("9999999999999-0000-a").toString()).isEqualTo("9999999999999-0000-a");
+    }
+
+    @Test
     void parse_rejectsMalformedStamps() {
         for (String bad : new String[] {null, "", "123", "1764072000123-2a-n", "1764072000123-002a-", "x-y-z",
-                "1764072000123-002A-n", "1764072000123-002a-bad node"}) {
+                "1764072000123-002A-n", "1764072000123-002a-bad node", "+764072000123-002a-n",
+                "1764072000123-00\uff12a-n", "\u0661764072000123-002a-n", "1764072000123-002a-" + "n".repeat(65),
+                "17640720001230-002a-n", "1764072000123_002a-n"}) {
             assertThatThrownBy(() -> Hlc.parse(bad)).as(String.valueOf(bad)).isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("HLC");
             assertThat(Hlc.isValid(bad)).isFalse();
