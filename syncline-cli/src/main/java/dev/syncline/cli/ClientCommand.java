@@ -237,7 +237,8 @@ final class ClientCommand implements Runnable {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "The replica's state: pending (count, oldest age), failed, open conflicts, cursors, health.")
+            description = "The replica's state: pending (count, oldest age), failed, open conflicts, the pull cursor,"
+                    + " pull progress per scope (seq, lastPulledAt), health.")
     static final class Status extends Sub {
         @Override
         public Integer call() {
@@ -250,9 +251,10 @@ final class ClientCommand implements Runnable {
                 pending.put("oldestAgeSeconds", s.oldestPendingAge().toSeconds());
                 n.put("failed", s.failedCount());
                 n.put("conflicts", s.openConflicts());
+                n.put("cursor", s.cursor());
                 ArrayNode scopes = n.putArray("scopes");
-                s.cursors().entrySet().stream().sorted(Map.Entry.comparingByKey())
-                        .forEach(e -> scopes.addObject().put("scope", e.getKey()).put("cursor", e.getValue()));
+                s.scopes().forEach(p -> scopes.addObject().put("scope", p.scope()).put("seq", p.seq())
+                        .put("lastPulledAt", p.lastPulledAt().toString()));
                 n.put("health", s.health().status());
                 ArrayNode reasons = n.putArray("reasons");
                 s.health().reasons().forEach(reasons::add);

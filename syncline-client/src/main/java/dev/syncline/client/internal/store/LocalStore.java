@@ -500,11 +500,6 @@ public final class LocalStore {
         return readPairs("SELECT type, strategy FROM type_policies ORDER BY type");
     }
 
-    /** @return pull cursors by scope (written by the sync engine) */
-    public Map<String, String> cursors() {
-        return readPairs("SELECT scope, cursor FROM cursors ORDER BY scope");
-    }
-
     /** @return the two text columns of {@code sql}'s rows as an ordered map */
     private Map<String, String> readPairs(String sql) {
         return db.read(c -> {

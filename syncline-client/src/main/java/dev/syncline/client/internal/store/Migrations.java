@@ -116,5 +116,15 @@ final class Migrations {
                       result_deleted INTEGER NOT NULL,
                       remote_version INTEGER NOT NULL,
                       resolved_at   INTEGER NOT NULL
-                    )"""));
+                    )"""),
+            // 3: pull progress per scope, beside the one opaque cursor: the highest feed position
+            // (seq) of each scope that the stored cursor has moved past, and when that page was
+            // applied. Written in each pulled page's transaction.
+            List.of(
+                    """
+                    CREATE TABLE pull_progress (
+                      scope          TEXT PRIMARY KEY,
+                      seq            INTEGER NOT NULL,
+                      last_pulled_at INTEGER NOT NULL
+                    ) WITHOUT ROWID"""));
 }
