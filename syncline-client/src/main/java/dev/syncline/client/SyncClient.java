@@ -134,7 +134,7 @@ public final class SyncClient implements AutoCloseable {
         store.policies().forEach((type, s) -> remembered.put(type, ConflictResolutionStrategy.fromWire(s)));
         this.policies = Collections.unmodifiableMap(remembered);
         this.documents = new Documents(this);
-        this.pendingOperations = new PendingOperationsManager(outbox, watches, b.maxPending, b.maxPendingAge);
+        this.pendingOperations = new PendingOperationsManager(outbox, store, watches, b.maxPending, b.maxPendingAge);
         this.conflictEngine = new Conflicts(db, store, outbox, clock, this::conflictStrategy, b.merges, b.resolvers,
                 this::priorityOf);
         this.conflictService = new ConflictResolutionService(this, db, conflictEngine, watches);

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LocalStoreSchemaTest {
-    static final String LATEST = "3";
+    static final String LATEST = "4";
 
     @TempDir
     Path dir;
@@ -50,14 +50,15 @@ class LocalStoreSchemaTest {
     }
 
     @Test
-    void fileAtSchemaVersion2_isMigratedToTheLatest_keepingDataAndCursor_withEmptyPullProgress() throws Exception {
+    void fileAtSchemaVersion2_isMigratedToTheLatest_keepingDataAndCursor_withEmptyPullProgressAndDiscardLog() throws Exception {
         Path db = dir.resolve("old.db");
         try (SyncClient client = TrackFlow.open(db, new TestClock())) {
             client.repository(AudioTrack.class).save(new AudioTrack("t1", "team-1", "p1", "x", 1));
         }
-        // Make it the file an earlier library left: version 2, with a cursor and no progress table.
+        // Make it the file an earlier library left: version 2, with a cursor, without the later tables.
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
             st.execute("DROP TABLE pull_progress");
+            st.execute("DROP TABLE discard_log");
             st.execute("INSERT INTO cursors (scope, cursor, updated_at) VALUES ('*', 'opaque-cursor', 1)");
             st.execute("PRAGMA user_version = 2");
         }
@@ -67,6 +68,11 @@ class LocalStoreSchemaTest {
             assertThat(client.status().scopes()).isEmpty();
         }
         assertThat(pragma(db, "user_version")).isEqualTo(LATEST);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM pull_progress), (SELECT count(*) FROM discard_log)")) {
+            rs.next();
+            assertThat(rs.getInt(1) + rs.getInt(2)).isZero(); // both tables are back, empty
+        }
     }
 
     @Test

@@ -136,6 +136,29 @@ public final class SyncTables {
         Rows.emitCurrent(tx, scope, type, id);
     }
 
+    /**
+     * Puts the local row back to the server state it last knew ({@code dataJson} at
+     * {@code version}; null data for a tombstone), synced, with no error. Unlike
+     * {@link #setSynced} it keeps {@code lastSyncTime}: nothing was exchanged with the server.
+     *
+     * @param hlc the local stamp of this change to the row
+     */
+    public static void restore(Database.Tx tx, String scope, String type, String id, String dataJson, long version,
+            String hlc) throws SQLException {
+        PreparedStatement ps = tx.prepare("UPDATE documents SET data = ?, deleted = ?, version = ?, base_version = NULL,"
+                + " base_data = NULL, last_modified = ?, needs_sync = 0, sync_status = 'synced', retry_count = 0,"
+                + " sync_error = NULL WHERE scope = ? AND type = ? AND id = ?");
+        ps.setString(1, dataJson);
+        ps.setInt(2, dataJson == null ? 1 : 0);
+        ps.setLong(3, version);
+        ps.setString(4, hlc);
+        ps.setString(5, scope);
+        ps.setString(6, type);
+        ps.setString(7, id);
+        ps.executeUpdate();
+        Rows.emitCurrent(tx, scope, type, id);
+    }
+
     /** Removes the local row (the server has no such document). */
     public static void remove(Database.Tx tx, String scope, String type, String id) throws SQLException {
         PreparedStatement ps = tx.prepare("DELETE FROM documents WHERE scope = ? AND type = ? AND id = ?");
