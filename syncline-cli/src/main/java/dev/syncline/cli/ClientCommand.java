@@ -34,7 +34,7 @@ import picocli.CommandLine.ParentCommand;
         description = "Work on a client replica (a SQLite file): local writes queued for push, reads, outbox.",
         subcommands = {ClientCommand.Put.class, ClientCommand.Patch.class, ClientCommand.Delete.class,
             ClientCommand.Get.class, ClientCommand.ListDocs.class, ClientCommand.Status.class,
-            ClientCommand.Outbox.class, ClientCommand.Retry.class, ClientCommand.Sync.class,
+            ClientCommand.Outbox.class, ClientCommand.Retry.class, ClientCommand.Discard.class, ClientCommand.Sync.class,
             ClientCommand.Conflicts.class, ClientCommand.Resolve.class})
 final class ClientCommand implements Runnable {
     @Option(names = "--db", required = true, paramLabel = "FILE", description = "The replica's SQLite file (created if absent).")
@@ -55,7 +55,8 @@ final class ClientCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing client command (put, patch, delete, get, list, status, outbox, retry, sync, conflicts, resolve)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing client command (put, patch, delete, get, list, status, outbox, retry, discard, sync, conflicts,"
+                + " resolve)");
     }
 
     /** Opens the replica, runs {@code work}, prints its JSON result; maps expected errors to exit codes. */
@@ -103,7 +104,8 @@ final class ClientCommand implements Runnable {
     }
 
     private static boolean isUsage(InvalidInputException e) {
-        return !(e.code().equals("not_found") || e.code().equals("not_failed") || e.code().equals("no_server"));
+        return !(e.code().equals("not_found") || e.code().equals("not_failed") || e.code().equals("no_server")
+                || e.code().equals("open_conflict"));
     }
 
     static ObjectNode parseObject(String json, String what) {
@@ -237,7 +239,8 @@ final class ClientCommand implements Runnable {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "The replica's state: pending (count, oldest age), failed, open conflicts, cursors, health.")
+            description = "The replica's state: pending (count, oldest age), failed, open conflicts, the pull cursor,"
+                    + " pull progress per scope (seq, lastPulledAt), health.")
     static final class Status extends Sub {
         @Override
         public Integer call() {
@@ -250,9 +253,10 @@ final class ClientCommand implements Runnable {
                 pending.put("oldestAgeSeconds", s.oldestPendingAge().toSeconds());
                 n.put("failed", s.failedCount());
                 n.put("conflicts", s.openConflicts());
+                n.put("cursor", s.cursor());
                 ArrayNode scopes = n.putArray("scopes");
-                s.cursors().entrySet().stream().sorted(Map.Entry.comparingByKey())
-                        .forEach(e -> scopes.addObject().put("scope", e.getKey()).put("cursor", e.getValue()));
+                s.scopes().forEach(p -> scopes.addObject().put("scope", p.scope()).put("seq", p.seq())
+                        .put("lastPulledAt", p.lastPulledAt().toString()));
                 n.put("health", s.health().status());
                 ArrayNode reasons = n.putArray("reasons");
                 s.health().reasons().forEach(reasons::add);
@@ -299,6 +303,40 @@ final class ClientCommand implements Runnable {
                 int n = opId == null ? c.pendingOperations().retryAll() : c.pendingOperations().retry(opId);
                 ObjectNode out = Json.mapper().createObjectNode();
                 out.put("retried", n);
+                return out;
+            });
+        }
+    }
+
+    @Command(name = "discard", mixinStandardHelpOptions = true,
+            description = "Give up on a failed operation (or, with --all, every one): it and the later operations of"
+                    + " its document are removed, and the document goes back to the server state this replica last"
+                    + " knew (removed if the server never had it). Prints what was discarded. Exit 1 when the"
+                    + " operation is unknown, not failed, or its document has an open conflict; nothing changes then.")
+    static final class Discard extends Sub {
+        @Parameters(index = "0", arity = "0..1", paramLabel = "OP_ID") String opId;
+
+        @Option(names = "--all", description = "Discard every failed operation.")
+        boolean all;
+
+        @Override
+        public Integer call() {
+            if (all == (opId != null)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), all
+                        ? "give an OP_ID or --all, not both" : "name the failed operation (OP_ID) or give --all");
+            }
+            return run(c -> {
+                List<PendingOperation> gone = all ? c.pendingOperations().discardAll() : c.pendingOperations().discard(opId);
+                ObjectNode out = Json.mapper().createObjectNode();
+                out.put("discarded", gone.size());
+                ArrayNode ops = out.putArray("operations");
+                for (PendingOperation op : gone) {
+                    ObjectNode n = ops.addObject();
+                    n.put("opId", op.opId()).put("scope", op.scope()).put("type", op.type()).put("id", op.id());
+                    n.put("operationType", op.operationType().wire());
+                    n.put("state", op.state().wire());
+                    n.put("error", op.error());
+                }
                 return out;
             });
         }

@@ -178,6 +178,40 @@ class ClientCommandTest {
     }
 
     @Test
+    void discard_ofAFailedCreate_removesItsDocument_whileWhatIsNotFailedIsRefusedAndKept() {
+        run("put", "team-1", "project", "p1", "{\"name\":\"Album\"}");
+        failEverythingPermanently("rejected: forbidden");
+        run("put", "team-1", "project", "p2", "{\"name\":\"EP\"}");
+        JsonNode outbox = run("outbox").json();
+        String failed = outbox.get(0).get("opId").asText();
+        String pending = outbox.get(1).get("opId").asText();
+
+        assertThat(run("discard").exit()).isEqualTo(64);
+        assertThat(run("discard", failed, "--all").exit()).isEqualTo(64);
+        Run refused = run("discard", pending);
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).contains("not failed").contains(pending);
+        assertThat(run("discard", "0b6f2a6e-0000-0000-0000-000000000000").exit()).isEqualTo(1);
+        assertThat(run("outbox").json()).hasSize(2);
+
+        Run r = run("discard", failed);
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.json().get("discarded").asInt()).isEqualTo(1);
+        JsonNode op = r.json().get("operations").get(0);
+        assertThat(op.get("opId").asText()).isEqualTo(failed);
+        assertThat(op.get("id").asText()).isEqualTo("p1");
+        assertThat(op.get("operationType").asText()).isEqualTo("create");
+        assertThat(op.get("error").asText()).isEqualTo("rejected: forbidden");
+        assertThat(run("get", "team-1", "project", "p1").exit()).isEqualTo(1); // never on a server: gone
+        assertThat(run("outbox").json()).extracting(n -> n.get("opId").asText()).containsExactly(pending);
+        assertThat(run("status").json().get("health").asText()).isEqualTo("ok");
+
+        Run all = run("discard", "--all");
+        assertThat(all.exit()).as(all.err()).isZero();
+        assertThat(all.json().get("discarded").asInt()).isZero();
+    }
+
+    @Test
     void badUsage_exits64WithOneLine_andWritesNothing() {
         assertThat(run("put", "team-1", "project", "p1", "not json").exit()).isEqualTo(64);
         assertThat(run("put", "team-1", "project", "p1", "[1,2]").exit()).isEqualTo(64);

@@ -103,6 +103,33 @@ class ClientSyncCommandTest {
     }
 
     @Test
+    void status_afterSync_listsEachPulledScopeWithItsSeqAndLastPulledAt_andTheOpaqueCursor() {
+        String both = Tokens.mint(SECRET, "alice", List.of("team-1", "team-2"), Duration.ofHours(1), Clock.systemUTC());
+        run("a", "--server", server.url(), "--token", both, "put", "team-1", "project", "p1", "{\"name\":\"x\"}");
+        run("a", "put", "team-1", "project", "p2", "{\"name\":\"y\"}");
+        run("a", "put", "team-2", "project", "p3", "{\"name\":\"z\"}");
+        assertThat(run("a", "sync").exit()).isZero();
+        java.time.Instant before = java.time.Instant.now().minusSeconds(1);
+
+        Run fresh = run("b", "--server", server.url(), "--token", both, "status");
+        assertThat(fresh.json().get("scopes")).isEmpty();
+        assertThat(fresh.json().get("cursor").isNull()).isTrue();
+        assertThat(run("b", "sync").exit()).isZero();
+        Run r = run("b", "status");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode scopes = r.json().get("scopes");
+        assertThat(scopes).hasSize(2);
+        assertThat(scopes.get(0).get("scope").asText()).isEqualTo("team-1");
+        assertThat(scopes.get(0).get("seq").asLong()).isEqualTo(2); // two writes in team-1
+        assertThat(scopes.get(1).get("scope").asText()).isEqualTo("team-2");
+        assertThat(scopes.get(1).get("seq").asLong()).isEqualTo(1);
+        for (JsonNode scope : scopes) {
+            assertThat(java.time.Instant.parse(scope.get("lastPulledAt").asText())).isAfter(before);
+        }
+        assertThat(r.json().get("cursor").asText()).isNotBlank();
+    }
+
+    @Test
     void resolve_ofAnUnknownConflict_exitsOneNamingIt() {
         Run r = run("a", "resolve", "nope", "local");
         assertThat(r.exit()).isEqualTo(1);

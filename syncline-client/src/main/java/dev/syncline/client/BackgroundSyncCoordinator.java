@@ -3,9 +3,11 @@ package dev.syncline.client;
 import dev.syncline.client.internal.outbox.Outbox;
 import dev.syncline.client.internal.store.Database;
 import dev.syncline.client.internal.store.OutboxChanged;
+import dev.syncline.client.internal.store.SyncTables;
 import dev.syncline.client.internal.sync.SyncEngine;
 import dev.syncline.client.internal.transport.TransportException;
 import dev.syncline.core.InvalidInputException;
+import dev.syncline.core.protocol.Poke;
 import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs sync in the background so that no app code has to call {@link SyncClient#sync}: push then
- * pull after local writes, on a server poke from the live stream ({@code /v1/stream}), when the
+ * pull after local writes, on a server poke from the live stream ({@code /v1/stream}) for a seq
+ * this replica has not pulled yet (see {@link ScopeProgress}), when the
  * server becomes reachable again (after {@code reconnectDelay}, 1.5 s by default), after a failure
  * when the outbox's backoff says so, and periodically.
  *
@@ -41,6 +44,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackgroundSyncCoordinator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackgroundSyncCoordinator.class);
+    private static final String POKE = "poke";
 
     /** What the coordinator is doing. */
     public enum State {
@@ -117,6 +121,7 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
     private final Map<String, Boolean> upstreamOnly = new HashMap<>(); // guarded by this
     private final Set<String> running = new LinkedHashSet<>(); // guarded by this
     private final Set<String> rerun = new LinkedHashSet<>(); // guarded by this
+    private final Map<String, Long> pokes = new HashMap<>(); // guarded by this: newest poked seq per scope, not yet pulled
     private volatile Status status;
     private volatile boolean started;
     private volatile boolean closed;
@@ -299,6 +304,9 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
                 publish(State.AUTHENTICATION_NEEDED, "the server refused the token; supply a new one", false);
                 return;
             }
+            if (POKE.equals(key) && !pushOnly && !pokesNeedPull()) {
+                return; // nothing new on the server; local writes have their own trigger
+            }
             publish(State.CONNECTING, null, false);
             try {
                 engine.push();
@@ -354,7 +362,7 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
                     stream = in;
                     // Pokes sent while we were not listening are lost: catch up once connected.
                     triggerBackgroundSync("stream-connected");
-                }, poke -> triggerBackgroundSync("poke"));
+                }, this::poked);
                 backoff = 250;
             } catch (TransportException e) {
                 if (closed) {
@@ -373,6 +381,49 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
                 backoff = Math.min(30_000, backoff * 2);
             }
         }
+    }
+
+    /**
+     * A poke says the scope's feed reached {@code seq}. When this replica has already pulled that
+     * far (its pulled seq is past the poke's: for example the poke of its own push, once the
+     * push-then-pull run brought it back), there is nothing to pull. Otherwise the poke is
+     * remembered and a run is triggered, which checks again when it starts.
+     */
+    private void poked(Poke poke) {
+        if (poke != null && poke.scope() != null && SyncTables.pulledSeq(db, poke.scope()) >= poke.seq()) {
+            log.debug("poke {}@{} ignored: already pulled", poke.scope(), poke.seq());
+            return;
+        }
+        if (poke != null && poke.scope() != null) {
+            synchronized (this) {
+                pokes.merge(poke.scope(), poke.seq(), Math::max);
+            }
+        }
+        triggerBackgroundSync(POKE);
+    }
+
+    /**
+     * Takes the pokes that wait and says whether a pull is needed for them: not when every one is
+     * for a seq this replica has pulled since (the run that pushed a change pulls it back, so the
+     * poke of a replica's own push usually lands here). A run of the poke key without a remembered
+     * poke (the app triggered it) pulls.
+     */
+    private boolean pokesNeedPull() {
+        Map<String, Long> waiting;
+        synchronized (this) {
+            waiting = new HashMap<>(pokes);
+            pokes.clear();
+        }
+        if (waiting.isEmpty()) {
+            return true;
+        }
+        for (Map.Entry<String, Long> e : waiting.entrySet()) {
+            if (SyncTables.pulledSeq(db, e.getKey()) < e.getValue()) {
+                return true;
+            }
+        }
+        log.debug("pokes {} need no pull: already pulled", waiting);
+        return false;
     }
 
     private static void sleep(long ms) {

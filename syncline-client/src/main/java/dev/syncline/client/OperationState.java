@@ -9,7 +9,8 @@ import java.util.Set;
  * {@code PENDING → IN_FLIGHT} (claimed for a push), {@code IN_FLIGHT → DONE} (the server applied
  * it), {@code IN_FLIGHT → PENDING} (transient failure or a crash mid-push; retried later),
  * {@code IN_FLIGHT → FAILED} (permanent failure; kept as a dead letter) and {@code FAILED → PENDING}
- * (the app retries it). Nothing else is allowed.
+ * (the app retries it). Nothing else is allowed. A FAILED operation can also be discarded by the
+ * app, which removes it (and the later operations of its document) instead of moving it.
  */
 public enum OperationState {
     /** Waiting to be pushed (possibly until a backoff delay has passed). */
@@ -18,7 +19,7 @@ public enum OperationState {
     IN_FLIGHT("in_flight"),
     /** Applied by the server; removed by cleanup. */
     DONE("done"),
-    /** Failed permanently; kept with its data and error until the app retries it. */
+    /** Failed permanently; kept with its data and error until the app retries or discards it. */
     FAILED("failed");
 
     private final String wire;

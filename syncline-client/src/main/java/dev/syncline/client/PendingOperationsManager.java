@@ -1,6 +1,7 @@
 package dev.syncline.client;
 
 import dev.syncline.client.internal.outbox.Outbox;
+import dev.syncline.client.internal.store.LocalStore;
 import dev.syncline.client.internal.store.OutboxChanged;
 import dev.syncline.client.internal.watch.WatchHub;
 import dev.syncline.core.InvalidInputException;
@@ -18,18 +19,20 @@ import java.util.concurrent.Flow;
  * then delete becomes a delete). They are pushed by priority, but strictly first-in first-out per
  * document; a failed operation holds back later ones on its own document only. Transient failures
  * retry with capped exponential backoff and jitter; permanent ones stay here as FAILED, with their
- * data and error, until the app {@link #retry retries} them.
+ * data and error, until the app {@link #retry retries} or {@link #discard discards} them.
  *
  * <p>Thread-safe.
  */
 public final class PendingOperationsManager {
     private final Outbox outbox;
+    private final LocalStore store;
     private final WatchHub watches;
     private final long maxPending;
     private final Duration maxPendingAge;
 
-    PendingOperationsManager(Outbox outbox, WatchHub watches, long maxPending, Duration maxPendingAge) {
+    PendingOperationsManager(Outbox outbox, LocalStore store, WatchHub watches, long maxPending, Duration maxPendingAge) {
         this.outbox = outbox;
+        this.store = store;
         this.watches = watches;
         this.maxPending = maxPending;
         this.maxPendingAge = maxPendingAge;
@@ -98,6 +101,39 @@ public final class PendingOperationsManager {
     /** @return how many failed operations were put back in the queue */
     public int retryAll() {
         return outbox.retry(null);
+    }
+
+    /**
+     * Gives up on one failed operation: removes it and every later operation of the same document
+     * still waiting (their data was written on top of it), and puts the document back to the
+     * server state this replica last knew: the data it had at the version the discarded change was
+     * made on (a tombstone if that was a delete), or no document at all when the server never had
+     * it. The document is then synced, without error; watchers of the document and of the outbox
+     * see the change. Each removed operation is kept on record in the local store's discard log,
+     * and the discard is logged. All in one transaction.
+     *
+     * @param opId a FAILED operation
+     * @return the removed operations as they were: the failed one first, then the later ones
+     * @throws InvalidInputException when {@code opId} is blank ({@code invalid_op_id}), unknown
+     *     ({@code not_found}), not failed ({@code not_failed}), or its document has an open
+     *     conflict ({@code open_conflict}: resolve the conflict instead); nothing is changed
+     */
+    public List<PendingOperation> discard(String opId) {
+        if (opId == null || opId.isBlank()) {
+            throw new InvalidInputException("invalid_op_id", "opId is missing; use discardAll() to discard every failed operation");
+        }
+        return store.discardFailed(opId);
+    }
+
+    /**
+     * {@link #discard} of every failed operation, in one transaction.
+     *
+     * @return the removed operations (per failed one: it, then the later ones of its document)
+     * @throws InvalidInputException ({@code open_conflict}) when a failed operation's document has
+     *     an open conflict; nothing is changed
+     */
+    public List<PendingOperation> discardAll() {
+        return store.discardFailed(null);
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.syncline.client.internal.outbox.Outbox;
 import dev.syncline.client.internal.store.Database;
 import dev.syncline.client.internal.store.LocalStore;
 import dev.syncline.client.internal.store.StoredDocument;
+import dev.syncline.client.internal.store.SyncTables;
 import dev.syncline.client.internal.sync.Conflicts;
 import dev.syncline.client.internal.sync.SyncEngine;
 import dev.syncline.client.internal.transport.HttpTransport;
@@ -133,7 +134,7 @@ public final class SyncClient implements AutoCloseable {
         store.policies().forEach((type, s) -> remembered.put(type, ConflictResolutionStrategy.fromWire(s)));
         this.policies = Collections.unmodifiableMap(remembered);
         this.documents = new Documents(this);
-        this.pendingOperations = new PendingOperationsManager(outbox, watches, b.maxPending, b.maxPendingAge);
+        this.pendingOperations = new PendingOperationsManager(outbox, store, watches, b.maxPending, b.maxPendingAge);
         this.conflictEngine = new Conflicts(db, store, outbox, clock, this::conflictStrategy, b.merges, b.resolvers,
                 this::priorityOf);
         this.conflictService = new ConflictResolutionService(this, db, conflictEngine, watches);
@@ -275,12 +276,17 @@ public final class SyncClient implements AutoCloseable {
         return store.withStatus(null, checkStatuses(statuses)).stream().map(SyncClient::untyped).toList();
     }
 
-    /** @return a snapshot of pending, failed, conflicts, cursors and health */
+    /**
+     * @return a snapshot of pending, failed, conflicts, the pull cursor, pull progress per scope and health
+     * @throws IllegalStateException when the client is closed
+     */
     public ReplicaStatus status() {
         ensureOpen();
         SyncHealth health = pendingOperations.syncHealth();
+        List<ScopeProgress> scopes = SyncTables.progress(db).stream()
+                .map(p -> new ScopeProgress(p.scope(), p.seq(), java.time.Instant.ofEpochMilli(p.lastPulledAt()))).toList();
         return new ReplicaStatus(health.pendingCount(), health.oldestPendingAge(), health.failedCount(),
-                store.openConflicts(), store.cursors(), health);
+                store.openConflicts(), SyncTables.cursor(db), scopes, health);
     }
 
     /** @return the conflict inbox and the record of settled conflicts */

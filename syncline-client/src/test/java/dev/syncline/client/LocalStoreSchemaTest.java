@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LocalStoreSchemaTest {
+    static final String LATEST = "4";
+
     @TempDir
     Path dir;
 
@@ -32,7 +34,7 @@ class LocalStoreSchemaTest {
             client.repository(AudioTrack.class).save(new AudioTrack("t1", "team-1", "p1", "x", 1));
         }
         assertThat(pragma(db, "journal_mode")).isEqualTo("wal");
-        assertThat(pragma(db, "user_version")).isEqualTo("2");
+        assertThat(pragma(db, "user_version")).isEqualTo(LATEST);
     }
 
     @Test
@@ -44,7 +46,33 @@ class LocalStoreSchemaTest {
         try (SyncClient client = TrackFlow.open(db, new TestClock())) {
             assertThat(client.repository(AudioTrack.class).get("team-1", "t1")).isPresent();
         }
-        assertThat(pragma(db, "user_version")).isEqualTo("2");
+        assertThat(pragma(db, "user_version")).isEqualTo(LATEST);
+    }
+
+    @Test
+    void fileAtSchemaVersion2_isMigratedToTheLatest_keepingDataAndCursor_withEmptyPullProgressAndDiscardLog() throws Exception {
+        Path db = dir.resolve("old.db");
+        try (SyncClient client = TrackFlow.open(db, new TestClock())) {
+            client.repository(AudioTrack.class).save(new AudioTrack("t1", "team-1", "p1", "x", 1));
+        }
+        // Make it the file an earlier library left: version 2, with a cursor, without the later tables.
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.execute("DROP TABLE pull_progress");
+            st.execute("DROP TABLE discard_log");
+            st.execute("INSERT INTO cursors (scope, cursor, updated_at) VALUES ('*', 'opaque-cursor', 1)");
+            st.execute("PRAGMA user_version = 2");
+        }
+        try (SyncClient client = TrackFlow.open(db, new TestClock())) {
+            assertThat(client.repository(AudioTrack.class).get("team-1", "t1")).isPresent();
+            assertThat(client.status().cursor()).isEqualTo("opaque-cursor");
+            assertThat(client.status().scopes()).isEmpty();
+        }
+        assertThat(pragma(db, "user_version")).isEqualTo(LATEST);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM pull_progress), (SELECT count(*) FROM discard_log)")) {
+            rs.next();
+            assertThat(rs.getInt(1) + rs.getInt(2)).isZero(); // both tables are back, empty
+        }
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.syncline.client.BackgroundSyncCoordinator;
 import dev.syncline.client.EntityType;
+import dev.syncline.client.PendingOperation;
 import dev.syncline.client.Repository;
 import dev.syncline.client.Resolution;
 import dev.syncline.client.SyncClient;
@@ -105,6 +106,37 @@ class SyncGuideTest {
                 assertThat(other.documents().get("team-1", "project", "p1").orElseThrow().value().get("name").asText())
                         .isEqualTo("Night Drive (final)");
                 assertThat(notes.withStatus(SyncStatus.CONFLICT)).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void aWriteTheServerRefusesForGood_isDiscarded_andTheDocumentGoesBackToTheServersCopy() throws Exception {
+        try (Loopback net = new Loopback(dir)) {
+            AtomicReference<String> currentToken = new AtomicReference<>(Loopback.token("alice", "team-1"));
+            EntityType<Project> projects = EntityType.builder("project", Project.class)
+                    .scope(Project::teamId).id(Project::id).build();
+            try (SyncClient client = SyncClient.builder().database(dir.resolve("trackflow.db"))
+                    .serverUrl(net.server.url()).tokenProvider(currentToken::get).register(projects).build()) {
+                Repository<Project> repo = client.repository(Project.class);
+                repo.save(new Project("p1", "team-1", "Night Drive", List.of("alice")));
+                client.sync();
+                currentToken.set(Loopback.token("alice", "team-2")); // alice has left team-1
+                repo.save(new Project("p1", "team-1", "Night Drive (alice's cut)", List.of("alice")));
+                client.sync(); // the server rejects it: forbidden
+
+                // --- guide: dead letters
+                for (PendingOperation op : client.pendingOperations().failedOperations()) {
+                    // Show op.error() to the user. If the cause can be fixed, put it back in the queue:
+                    //     client.pendingOperations().retry(op.opId());
+                    // Otherwise give up on it (and on later edits of the same document, built on it):
+                    client.pendingOperations().discard(op.opId());
+                }
+                // p1 is the server's copy again; a document the server never had would be gone.
+                // --- end
+                assertThat(repo.get("team-1", "p1")).map(Project::name).contains("Night Drive");
+                assertThat(repo.withStatus(SyncStatus.ERROR)).isEmpty();
+                assertThat(client.pendingOperations().pendingOperations()).isEmpty();
             }
         }
     }

@@ -547,6 +547,52 @@ public final class Outbox {
         });
     }
 
+    /** Inside {@code tx}: the failed operations (dead letters), in queue order. */
+    public List<PendingOperation> failedOperations(Database.Tx tx) throws SQLException {
+        return readOps(tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE state = 'failed' ORDER BY seq"));
+    }
+
+    /**
+     * Inside {@code tx}: removes the failed operation {@code opId} and every later outstanding
+     * operation of its document (their data was written on top of it). Nothing earlier can be
+     * outstanding: an operation is claimed only when nothing earlier on its document is.
+     *
+     * @return the removed operations as they were, {@code opId}'s first, then in queue order
+     * @throws InvalidInputException {@code not_found} when there is no such operation,
+     *     {@code not_failed} when it is not FAILED; nothing is removed
+     */
+    public List<PendingOperation> discardFailed(Database.Tx tx, String opId) throws SQLException {
+        requireOpId(opId);
+        PendingOperation op = find(tx, opId);
+        if (op == null) {
+            throw new InvalidInputException("not_found", "no outbox operation with opId " + opId);
+        }
+        if (op.state() != OperationState.FAILED) {
+            throw new InvalidInputException("not_failed", "outbox operation " + opId + " is " + op.state().wire()
+                    + ", not failed; only failed operations can be discarded");
+        }
+        PreparedStatement sel = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE scope = ? AND type = ? AND id = ?"
+                + " AND state <> 'done' AND seq >= (SELECT seq FROM outbox WHERE op_id = ?) ORDER BY seq");
+        sel.setString(1, op.scope());
+        sel.setString(2, op.type());
+        sel.setString(3, op.id());
+        sel.setString(4, opId);
+        List<PendingOperation> removed = readOps(sel);
+        for (PendingOperation later : removed) {
+            if (later.state() == OperationState.IN_FLIGHT) {
+                // Cannot happen while the failed one holds its document back; never drop a sent operation.
+                throw new IllegalStateException("outbox operation " + later.opId() + " after failed " + opId + " is in flight");
+            }
+        }
+        PreparedStatement del = tx.prepare("DELETE FROM outbox WHERE op_id = ?");
+        for (PendingOperation r : removed) {
+            del.setString(1, r.opId());
+            del.executeUpdate();
+        }
+        tx.emit(OutboxChanged.INSTANCE);
+        return removed;
+    }
+
     /**
      * After a crash or restart: operations left IN_FLIGHT go back to PENDING (the server's opId
      * idempotency makes resending them safe) and their documents back to {@code pending}.

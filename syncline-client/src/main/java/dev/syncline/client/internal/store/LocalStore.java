@@ -35,6 +35,7 @@ import java.util.regex.Pattern;
  * connections and never wait for writers.
  */
 public final class LocalStore {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LocalStore.class);
     /** Largest document data, as UTF-8 JSON (the protocol's default limit). */
     public static final int MAX_DATA_BYTES = 256 * 1024;
     private static final Pattern FIELD = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
@@ -204,6 +205,87 @@ public final class LocalStore {
         });
     }
 
+
+    /**
+     * Gives up on failed operations, in one transaction: each one named (or, with {@code opId}
+     * null, every failed one) is removed with the later outstanding operations of its document,
+     * whose data builds on it; the document goes back to the server state it was made on (its
+     * base data at its base version, a tombstone when that was a delete; a document the server
+     * never had is removed), synced and without error; each removed operation is written to the
+     * discard log. Watchers of the documents and of the outbox see the change.
+     *
+     * @param opId the failed operation, or null for all of them
+     * @return the removed operations as they were: per failed operation, it first, then the later
+     *     ones of its document
+     * @throws InvalidInputException {@code not_found} or {@code not_failed} for an operation that
+     *     does not exist or is not failed; {@code open_conflict} when its document has an open
+     *     conflict (resolve that instead); nothing is changed
+     */
+    public List<dev.syncline.client.PendingOperation> discardFailed(String opId) {
+        return db.write(tx -> {
+            List<String> targets = new ArrayList<>();
+            if (opId != null) {
+                targets.add(opId);
+            } else {
+                outbox.failedOperations(tx).forEach(op -> targets.add(op.opId()));
+            }
+            List<dev.syncline.client.PendingOperation> all = new ArrayList<>();
+            long now = clock.millis();
+            Set<String> gone = new java.util.HashSet<>();
+            for (String target : targets) {
+                if (!gone.add(target)) {
+                    continue; // went with an earlier failed operation of its document
+                }
+                List<dev.syncline.client.PendingOperation> removed = outbox.discardFailed(tx, target);
+                removed.forEach(op -> gone.add(op.opId()));
+                dev.syncline.client.PendingOperation failed = removed.get(0);
+                String scope = failed.scope();
+                String type = failed.type();
+                String id = failed.id();
+                SyncTables.Local local = SyncTables.local(tx, scope, type, id);
+                if (local.openConflict() != null) {
+                    throw new InvalidInputException("open_conflict", describe(scope, type, id) + " has open conflict "
+                            + local.openConflict() + "; resolve it instead (choosing the remote side drops the local changes)");
+                }
+                Long restoredVersion = null;
+                if (local.exists()) {
+                    if (local.baseVersion() == 0) {
+                        SyncTables.remove(tx, scope, type, id); // never on the server
+                    } else {
+                        SyncTables.restore(tx, scope, type, id, local.baseData(), local.baseVersion(), stamp(tx).toString());
+                        restoredVersion = local.baseVersion();
+                    }
+                }
+                PreparedStatement logRow = tx.prepare("INSERT INTO discard_log (op_id, scope, type, id, op_type,"
+                        + " base_version, data, error, failed_op_id, restored_version, discarded_at)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                for (dev.syncline.client.PendingOperation op : removed) {
+                    logRow.setString(1, op.opId());
+                    logRow.setString(2, scope);
+                    logRow.setString(3, type);
+                    logRow.setString(4, id);
+                    logRow.setString(5, op.operationType().wire());
+                    logRow.setLong(6, op.baseVersion());
+                    logRow.setString(7, op.data() == null ? null : Json.write(op.data()));
+                    logRow.setString(8, op.error());
+                    logRow.setString(9, failed.opId());
+                    if (restoredVersion == null) {
+                        logRow.setNull(10, java.sql.Types.INTEGER);
+                    } else {
+                        logRow.setLong(10, restoredVersion);
+                    }
+                    logRow.setLong(11, now);
+                    logRow.executeUpdate();
+                }
+                all.addAll(removed);
+                Long v = restoredVersion;
+                tx.afterCommit(() -> log.info("discarded failed operation {} ({}) and {} later operation(s) of {}; {}",
+                        failed.opId(), failed.error(), removed.size() - 1, describe(scope, type, id),
+                        v == null ? "removed locally (never on the server)" : "back to server version " + v));
+            }
+            return all;
+        });
+    }
 
     /**
      * Issues a new HLC stamp inside {@code tx}, persisting the clock's lease when needed.
@@ -498,11 +580,6 @@ public final class LocalStore {
     /** @return remembered conflict strategies by type */
     public Map<String, String> policies() {
         return readPairs("SELECT type, strategy FROM type_policies ORDER BY type");
-    }
-
-    /** @return pull cursors by scope (written by the sync engine) */
-    public Map<String, String> cursors() {
-        return readPairs("SELECT scope, cursor FROM cursors ORDER BY scope");
     }
 
     /** @return the two text columns of {@code sql}'s rows as an ordered map */

@@ -116,5 +116,33 @@ final class Migrations {
                       result_deleted INTEGER NOT NULL,
                       remote_version INTEGER NOT NULL,
                       resolved_at   INTEGER NOT NULL
+                    )"""),
+            // 3: pull progress per scope, beside the one opaque cursor: the highest feed position
+            // (seq) of each scope that the stored cursor has moved past, and when that page was
+            // applied. Written in each pulled page's transaction.
+            List.of(
+                    """
+                    CREATE TABLE pull_progress (
+                      scope          TEXT PRIMARY KEY,
+                      seq            INTEGER NOT NULL,
+                      last_pulled_at INTEGER NOT NULL
+                    ) WITHOUT ROWID"""),
+            // 4: a record of failed operations the app discarded (and the later operations of their
+            // documents that went with them), so a write given up on is still on record.
+            List.of(
+                    """
+                    CREATE TABLE discard_log (
+                      seq              INTEGER PRIMARY KEY,
+                      op_id            TEXT    NOT NULL,
+                      scope            TEXT    NOT NULL,
+                      type             TEXT    NOT NULL,
+                      id               TEXT    NOT NULL,
+                      op_type          TEXT    NOT NULL,
+                      base_version     INTEGER NOT NULL,
+                      data             TEXT,
+                      error            TEXT,
+                      failed_op_id     TEXT    NOT NULL,
+                      restored_version INTEGER,
+                      discarded_at     INTEGER NOT NULL
                     )"""));
 }

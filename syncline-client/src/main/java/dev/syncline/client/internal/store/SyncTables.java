@@ -10,7 +10,7 @@ import java.util.Optional;
 
 /**
  * The SQL of the sync engine: applying pulled changes, the state a conflict is decided from,
- * the conflict inbox and its log, and the pull cursor. Every method that changes a document emits
+ * the conflict inbox and its log, the pull cursor and the pull progress per scope. Every method that changes a document emits
  * its {@link DocumentChanged} so watchers see pulled and resolved values.
  *
  * <p>Concurrency: stateless; the {@code Tx} methods run inside the caller's write transaction.
@@ -132,6 +132,29 @@ public final class SyncTables {
         ps.setLong(6, version);
         ps.setString(7, hlc == null ? "" : hlc);
         ps.setLong(8, now);
+        ps.executeUpdate();
+        Rows.emitCurrent(tx, scope, type, id);
+    }
+
+    /**
+     * Puts the local row back to the server state it last knew ({@code dataJson} at
+     * {@code version}; null data for a tombstone), synced, with no error. Unlike
+     * {@link #setSynced} it keeps {@code lastSyncTime}: nothing was exchanged with the server.
+     *
+     * @param hlc the local stamp of this change to the row
+     */
+    public static void restore(Database.Tx tx, String scope, String type, String id, String dataJson, long version,
+            String hlc) throws SQLException {
+        PreparedStatement ps = tx.prepare("UPDATE documents SET data = ?, deleted = ?, version = ?, base_version = NULL,"
+                + " base_data = NULL, last_modified = ?, needs_sync = 0, sync_status = 'synced', retry_count = 0,"
+                + " sync_error = NULL WHERE scope = ? AND type = ? AND id = ?");
+        ps.setString(1, dataJson);
+        ps.setInt(2, dataJson == null ? 1 : 0);
+        ps.setLong(3, version);
+        ps.setString(4, hlc);
+        ps.setString(5, scope);
+        ps.setString(6, type);
+        ps.setString(7, id);
         ps.executeUpdate();
         Rows.emitCurrent(tx, scope, type, id);
     }
@@ -323,6 +346,65 @@ public final class SyncTables {
                 }
             }
         });
+    }
+
+    /**
+     * Pull progress of one scope as stored.
+     *
+     * @param scope the scope
+     * @param seq the highest feed position of the scope that the stored cursor has moved past
+     * @param lastPulledAt epoch millis when the page that carried {@code seq} was applied
+     */
+    public record Progress(String scope, long seq, long lastPulledAt) {
+    }
+
+    /** @return pull progress of every scope a pull has brought changes of, by scope name */
+    public static List<Progress> progress(Database db) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT scope, seq, last_pulled_at FROM pull_progress ORDER BY scope");
+                    ResultSet rs = ps.executeQuery()) {
+                List<Progress> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(new Progress(rs.getString(1), rs.getLong(2), rs.getLong(3)));
+                }
+                return out;
+            }
+        });
+    }
+
+    /** @return the pulled seq of {@code scope}, or -1 when no pull has brought a change of it */
+    public static long pulledSeq(Database db, String scope) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT seq FROM pull_progress WHERE scope = ?")) {
+                ps.setString(1, scope);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getLong(1) : -1L;
+                }
+            }
+        });
+    }
+
+    /**
+     * Records, inside the page's transaction, the highest seq the page carried for each scope.
+     * The value is set, not raised: it describes the cursor stored in the same transaction.
+     */
+    public static void saveProgress(Database.Tx tx, java.util.Map<String, Long> seqByScope, long now) throws SQLException {
+        if (seqByScope.isEmpty()) {
+            return;
+        }
+        PreparedStatement ps = tx.prepare("INSERT INTO pull_progress (scope, seq, last_pulled_at) VALUES (?, ?, ?)"
+                + " ON CONFLICT (scope) DO UPDATE SET seq = excluded.seq, last_pulled_at = excluded.last_pulled_at");
+        for (java.util.Map.Entry<String, Long> e : seqByScope.entrySet()) {
+            ps.setString(1, e.getKey());
+            ps.setLong(2, e.getValue());
+            ps.setLong(3, now);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Forgets all pull progress, inside the transaction of a pull that starts from no cursor. */
+    public static void clearProgress(Database.Tx tx) throws SQLException {
+        tx.prepare("DELETE FROM pull_progress").executeUpdate();
     }
 
     /** Stores the pull cursor inside the page's transaction. */

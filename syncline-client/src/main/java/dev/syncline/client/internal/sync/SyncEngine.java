@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * and stops syncing until the token changes.
  *
  * <p>Pull pages from the stored cursor until {@code hasMore} is false; each page is applied with
- * its cursor in one transaction. A change to a document with a pending local change is never
+ * its cursor, and the highest seq it carried per scope, in one transaction. A change to a document with a pending local change is never
  * applied over it: it is settled by {@link Conflicts} after the page commits.
  *
  * <p>Concurrency: thread-safe; runs are serialised by one lock, so push and pull of a replica
@@ -320,6 +320,8 @@ public final class SyncEngine {
         run(() -> {
             listener.phase(Phase.PULLING);
             String cursor = SyncTables.cursor(db);
+            // From no cursor the feed starts over, so progress recorded before does not describe it.
+            boolean fresh = cursor == null;
             PullPage page;
             do {
                 long t0 = System.nanoTime();
@@ -335,8 +337,15 @@ public final class SyncEngine {
                 }
                 listener.exchanged(System.nanoTime() - t0);
                 PullPage p = page;
+                boolean first = fresh;
                 List<Change> deferred = new ArrayList<>();
-                long applied = db.write(tx -> applyPage(tx, p, deferred));
+                long applied = db.write(tx -> {
+                    if (first) {
+                        SyncTables.clearProgress(tx);
+                    }
+                    return applyPage(tx, p, deferred);
+                });
+                fresh = false;
                 counts.pulled += applied;
                 for (Change ch : deferred) {
                     Conflicts.Outcome o = conflicts.settle(ch.scope(), ch.type(), ch.id(), ch);
@@ -353,6 +362,12 @@ public final class SyncEngine {
     private long applyPage(Database.Tx tx, PullPage page, List<Change> deferred) throws java.sql.SQLException {
         long now = clock.millis();
         long n = 0;
+        // Every change the cursor moves past counts, applied or not (our own push coming back,
+        // an older state, a change deferred to the conflict service): progress describes the cursor.
+        Map<String, Long> seqByScope = new LinkedHashMap<>();
+        for (Change ch : page.changes()) {
+            seqByScope.merge(ch.scope(), ch.seq(), Math::max);
+        }
         for (Change ch : page.changes()) {
             // Local stamps issued after this pull order after the writes it brought.
             store.observe(tx, ch.hlc());
@@ -372,6 +387,7 @@ public final class SyncEngine {
         }
         if (page.cursor() != null) {
             SyncTables.saveCursor(tx, page.cursor(), now);
+            SyncTables.saveProgress(tx, seqByScope, now);
         }
         return n;
     }
