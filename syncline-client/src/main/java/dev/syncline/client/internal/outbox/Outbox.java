@@ -6,10 +6,8 @@ import dev.syncline.client.PendingOperation;
 import dev.syncline.client.RetryPolicy;
 import dev.syncline.client.SyncHealth;
 import dev.syncline.client.internal.store.Database;
-import dev.syncline.client.internal.store.DocumentChanged;
 import dev.syncline.client.internal.store.OutboxChanged;
 import dev.syncline.client.internal.store.Rows;
-import dev.syncline.client.internal.store.StoredDocument;
 import dev.syncline.core.InvalidInputException;
 import dev.syncline.core.Json;
 import dev.syncline.core.Names;
@@ -280,7 +278,7 @@ public final class Outbox {
                     + " WHERE documents.type = a.t AND documents.scope = a.s AND documents.id = a.i"
                     + " RETURNING " + Rows.DOCUMENT_COLUMNS);
             mark.setString(1, Json.write(docs));
-            emitReturned(tx, mark);
+            Rows.emitReturned(tx, mark);
             tx.emit(OutboxChanged.INSTANCE);
             return claimed;
         });
@@ -354,7 +352,7 @@ public final class Outbox {
                     + " RETURNING " + Rows.DOCUMENT_COLUMNS);
             doc.setLong(1, now);
             doc.setString(2, ackedJson);
-            emitReturned(tx, doc);
+            Rows.emitReturned(tx, doc);
             tx.emit(OutboxChanged.INSTANCE);
             if (log.isDebugEnabled()) {
                 for (Object row : acked) {
@@ -364,16 +362,6 @@ public final class Outbox {
             }
             return acked.size();
         });
-    }
-
-    /** Runs a document UPDATE ... RETURNING and tells watchers about each row it returned. */
-    private static void emitReturned(Database.Tx tx, PreparedStatement returning) throws SQLException {
-        try (ResultSet rs = returning.executeQuery()) {
-            while (rs.next()) {
-                StoredDocument d = Rows.document(rs);
-                tx.emit(new DocumentChanged(d.scope(), d.type(), d.id(), d));
-            }
-        }
     }
 
     /**

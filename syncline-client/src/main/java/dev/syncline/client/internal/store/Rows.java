@@ -43,4 +43,17 @@ public final class Rows {
         }
         tx.emit(new DocumentChanged(scope, type, id, after));
     }
+
+    /**
+     * Runs a document write ending in {@code RETURNING} {@link #DOCUMENT_COLUMNS} and queues a
+     * {@link DocumentChanged} for each row it returned (no second read of the rows).
+     */
+    public static void emitReturned(Database.Tx tx, PreparedStatement returning) throws SQLException {
+        try (ResultSet rs = returning.executeQuery()) {
+            while (rs.next()) {
+                StoredDocument d = document(rs);
+                tx.emit(new DocumentChanged(d.scope(), d.type(), d.id(), d));
+            }
+        }
+    }
 }
