@@ -229,7 +229,7 @@ public final class Outbox {
         if (maxBytes < 1) {
             throw new InvalidInputException("invalid_batch", "claim byte budget must be positive: " + maxBytes);
         }
-        return db.write(tx -> {
+        return db.writeRecoverable(tx -> {
             long now = clock.millis();
             PreparedStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox o"
                     + " WHERE o.state = 'pending' AND o.next_attempt_at <= ?"
@@ -256,6 +256,8 @@ public final class Outbox {
             }
             // Set-based moves: one statement for the operations and one for their documents,
             // whatever the batch size. The rows were read in this transaction, so all still pend.
+            // (Committed without waiting for the disk: a claim lost in a machine crash leaves the
+            // operations pending, and one that survives is undone by recoverInFlight.)
             List<Object> ids = new ArrayList<>(claimed.size());
             List<Object> docs = new ArrayList<>(claimed.size());
             for (Claimed c : claimed) {
@@ -263,7 +265,7 @@ public final class Outbox {
                 docs.add(List.of(c.scope(), c.type(), c.id(), c.attempts()));
             }
             PreparedStatement move = tx.prepare("UPDATE outbox SET state = 'in_flight', error = NULL, next_attempt_at = 0,"
-                    + " updated_at = ? WHERE state = 'pending' AND op_id IN (SELECT value FROM json_each(?))");
+                    + " updated_at = ? WHERE +state = 'pending' AND op_id IN (SELECT value FROM json_each(?))");
             move.setLong(1, now);
             move.setString(2, Json.write(ids));
             int moved = move.executeUpdate();
@@ -313,7 +315,9 @@ public final class Outbox {
         if (versions.isEmpty()) {
             return 0;
         }
-        return db.write(tx -> {
+        // Committed without waiting for the disk: if a machine crash loses this, the operations
+        // are sent again and the server answers them from its opId memory, as applied.
+        return db.writeRecoverable(tx -> {
             long now = clock.millis();
             PreparedStatement done = tx.prepare("UPDATE outbox SET state = 'done', error = NULL, next_attempt_at = 0,"
                     + " updated_at = ? WHERE state = 'in_flight' AND op_id IN (SELECT value FROM json_each(?))"

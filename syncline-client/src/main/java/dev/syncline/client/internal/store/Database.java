@@ -31,13 +31,22 @@ import org.sqlite.SQLiteConfig;
  *
  * <p>Durability: {@code synchronous=FULL} by default: a commit that returned survives a crash of
  * the process and of the machine. {@code NORMAL} survives a process crash only.
+ * {@link #writeRecoverable} commits without waiting for the disk even under {@code FULL}, for the
+ * sync engine's bookkeeping that is redone from the server if a machine crash loses it; the WAL
+ * is appended in commit order, so the next synced commit makes it durable too, never out of order.
  */
 public final class Database implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Database.class);
     private static final int READERS = 3;
+    // Page caches (upper bounds, filled on use). SQLite's default of 2 MiB makes a sync of a
+    // store larger than that re-read pages from the OS for every batch; the writer touches the
+    // most pages (outbox, documents and their indexes), readers serve queries.
+    private static final int WRITER_CACHE_KIB = 32 * 1024;
+    private static final int READER_CACHE_KIB = 8 * 1024;
 
     private final Path file;
     private final Connection writer;
+    private final boolean fullSync;
     private final Map<String, PreparedStatement> writerStatements = new HashMap<>();
     private final ReentrantLock writeLock = new ReentrantLock(true);
     private final BlockingQueue<Connection> readers;
@@ -93,7 +102,8 @@ public final class Database implements AutoCloseable {
         R run(Connection c) throws SQLException;
     }
 
-    private Database(Path file, Connection writer, BlockingQueue<Connection> readers) {
+    private Database(Path file, Connection writer, BlockingQueue<Connection> readers, boolean fullSync) {
+        this.fullSync = fullSync;
         this.file = file;
         this.writer = writer;
         this.readers = readers;
@@ -117,13 +127,15 @@ public final class Database implements AutoCloseable {
             cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
             cfg.setSynchronous(fullSync ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.NORMAL);
             cfg.setBusyTimeout(30_000);
+            cfg.setCacheSize(-WRITER_CACHE_KIB);
             writer = DriverManager.getConnection(url, cfg.toProperties());
             migrate(writer, abs);
             BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
-            Database db = new Database(abs, writer, readers);
+            Database db = new Database(abs, writer, readers, fullSync);
             SQLiteConfig readCfg = new SQLiteConfig();
             readCfg.setBusyTimeout(30_000);
             readCfg.setReadOnly(true);
+            readCfg.setCacheSize(-READER_CACHE_KIB);
             for (int i = 0; i < READERS; i++) {
                 Connection r = DriverManager.getConnection(url, readCfg.toProperties());
                 readers.add(r);
@@ -185,12 +197,30 @@ public final class Database implements AutoCloseable {
      * and rethrows on any exception.
      */
     public <R> R write(TxWork<R> work) {
+        return write(work, true);
+    }
+
+    /**
+     * As {@link #write}, but the commit does not wait for the disk (in WAL mode, no fsync): for
+     * writes that, if a machine crash loses them, are redone from the server (claims and
+     * acknowledgements of pushed operations, pulled pages with their cursor). A process crash
+     * loses nothing; the next synced commit makes this one durable too.
+     */
+    public <R> R writeRecoverable(TxWork<R> work) {
+        return write(work, false);
+    }
+
+    private <R> R write(TxWork<R> work, boolean synced) {
         writeLock.lock();
         try {
             ensureOpen();
             Tx tx = new Tx();
             R result;
+            boolean relaxed = fullSync && !synced;
             try {
+                if (relaxed) {
+                    tx.prepare("PRAGMA synchronous = NORMAL").execute();
+                }
                 tx.prepare("BEGIN IMMEDIATE").execute();
                 result = work.run(tx);
                 tx.prepare("COMMIT").execute();
@@ -200,6 +230,10 @@ public final class Database implements AutoCloseable {
             } catch (RuntimeException | Error e) {
                 rollback();
                 throw e;
+            } finally {
+                if (relaxed) {
+                    restoreFullSync();
+                }
             }
             if (tx.afterCommit != null) {
                 tx.afterCommit.forEach(Runnable::run);
@@ -232,6 +266,15 @@ public final class Database implements AutoCloseable {
             throw new LocalStoreException("local read failed in " + file + ": " + e.getMessage(), e);
         } finally {
             writeLock.unlock();
+        }
+    }
+
+    private void restoreFullSync() {
+        try (Statement st = writer.createStatement()) {
+            st.execute("PRAGMA synchronous = FULL");
+        } catch (SQLException e) {
+            // The connection is unusable; the next write fails and says so.
+            log.warn("could not restore synchronous=FULL on {}: {}", file, e.getMessage());
         }
     }
 

@@ -339,7 +339,7 @@ public final class SyncEngine {
                 PullPage p = page;
                 boolean first = fresh;
                 List<Change> deferred = new ArrayList<>();
-                long applied = db.write(tx -> {
+                long applied = db.writeRecoverable(tx -> {
                     if (first) {
                         SyncTables.clearProgress(tx);
                     }
