@@ -40,6 +40,34 @@ class ServerAndTokenCommandTest {
     }
 
     @Test
+    void token_withAdmin_printsAnOperatorTokenWithTheAdminClaimAndNoScopes() throws Exception {
+        CliProcess.Result r = CliProcess.run(Map.of("SYNCLINE_JWT_SECRET", SECRET), "token", "--user", "ops",
+                "--admin", "--ttl", "15m");
+        assertThat(r.exit()).as(r.err()).isZero();
+        DecodedJWT jwt = JWT.require(Algorithm.HMAC256(SECRET)).build().verify(r.out().trim());
+        assertThat(jwt.getSubject()).isEqualTo("ops");
+        assertThat(jwt.getClaim("admin").asBoolean()).isTrue();
+        assertThat(jwt.getClaim("scopes").asList(String.class)).isEmpty();
+        assertThat(jwt.getExpiresAtAsInstant()).isBetween(Instant.now().plusSeconds(800), Instant.now().plusSeconds(1000));
+    }
+
+    @Test
+    void token_withoutAdmin_hasNoAdminClaim() throws Exception {
+        CliProcess.Result r = CliProcess.run(Map.of("SYNCLINE_JWT_SECRET", SECRET), "token", "--user", "alice",
+                "--scopes", "team-1");
+        DecodedJWT jwt = JWT.require(Algorithm.HMAC256(SECRET)).build().verify(r.out().trim());
+        assertThat(jwt.getClaim("admin").isMissing()).isTrue();
+    }
+
+    @Test
+    void token_withNeitherScopesNorAdmin_exits64AndSaysWhatIsMissing() throws Exception {
+        CliProcess.Result r = CliProcess.run(Map.of("SYNCLINE_JWT_SECRET", SECRET), "token", "--user", "alice");
+        assertThat(r.exit()).isEqualTo(64);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).contains("--scopes", "--admin");
+    }
+
+    @Test
     void token_withoutSecret_failsWithOneLineAndExit1() throws Exception {
         CliProcess.Result r = CliProcess.run(Map.of(), "token", "--user", "alice", "--scopes", "a");
         assertThat(r.exit()).isEqualTo(1);
