@@ -129,6 +129,32 @@ class ServerAndTokenCommandTest {
     }
 
     @Test
+    void server_adminOverview_opensWithATokenFromTokenAdminOnly() throws Exception {
+        Process p = CliProcess.builder(Map.of("SYNCLINE_JWT_SECRET", SECRET), "server", "--port", "0", "--data",
+                dir.resolve("data").toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            int port = Integer.parseInt(CliProcess.awaitLine(p, CliProcess.stdout(p), "listening on port ")
+                    .substring("listening on port ".length()));
+            String admin = CliProcess.run(Map.of("SYNCLINE_JWT_SECRET", SECRET), "token", "--user", "ops", "--admin")
+                    .out().trim();
+            String user = CliProcess.run(Map.of("SYNCLINE_JWT_SECRET", SECRET), "token", "--user", "alice",
+                    "--scopes", "team-1").out().trim();
+            URI overview = URI.create("http://127.0.0.1:" + port + "/admin/api/overview");
+            HttpResponse<String> ok = http.send(HttpRequest.newBuilder(overview).header("Authorization", "Bearer " + admin)
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+            assertThat(Json.parse(ok.body()).get("store").get("kind").asText()).isEqualTo("sqlite");
+            HttpResponse<String> forbidden = http.send(HttpRequest.newBuilder(overview)
+                    .header("Authorization", "Bearer " + user).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(forbidden.statusCode()).isEqualTo(403);
+        } finally {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
     void server_withLowerOpLimit_refusesLargerPushes() throws Exception {
         Process p = CliProcess.builder(Map.of("SYNCLINE_JWT_SECRET", SECRET), "server", "--port", "0", "--data",
                 dir.resolve("data").toString(), "--max-ops-per-push", "2").redirectError(ProcessBuilder.Redirect.DISCARD)
