@@ -147,6 +147,10 @@ class ServerAndTokenCommandTest {
             HttpResponse<String> forbidden = http.send(HttpRequest.newBuilder(overview)
                     .header("Authorization", "Bearer " + user).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(forbidden.statusCode()).isEqualTo(403);
+            HttpResponse<String> page = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/admin")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body()).contains("Syncline admin");
         } finally {
             p.destroy();
             p.waitFor(30, TimeUnit.SECONDS);

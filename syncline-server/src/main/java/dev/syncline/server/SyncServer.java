@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running Syncline sync server: HTTP API of protocol v1 over a store, Prometheus metrics at
- * {@code /metrics}, and an admin overview at {@code /admin/api/overview} for tokens minted by
+ * {@code /metrics}, and an admin page at {@code /admin} for tokens minted by
  * {@link Tokens#mintAdmin}. Build and start one with {@link #builder()}; {@link #close()} stops it,
  * letting in-flight requests finish.
  *

@@ -222,6 +222,26 @@ class AdminApiTest {
         }
 
         @Test
+        void htmlShell_isServedWithoutATokenCarriesNoDataAndLocksDownScriptsAndFetches() {
+            push(upsert("team-1", "visible-only-with-a-token", 0, "{}"));
+            for (String path : List.of("/admin", "/admin/")) {
+                Response r = http.get(path, null);
+                assertThat(r.status()).as(path).isEqualTo(200);
+                assertThat(r.header("Content-Type")).startsWith("text/html");
+                assertThat(r.header("Cache-Control")).isEqualTo("no-store");
+                assertThat(r.header("X-Content-Type-Options")).isEqualTo("nosniff");
+                String csp = r.header("Content-Security-Policy");
+                assertThat(csp).contains("default-src 'none'", "connect-src 'self'", "frame-ancestors 'none'")
+                        .containsPattern("script-src 'sha256-[A-Za-z0-9+/=]+'")
+                        .containsPattern("style-src 'sha256-[A-Za-z0-9+/=]+'")
+                        .doesNotContain("unsafe-inline");
+                assertThat(r.body()).contains("<title>Syncline admin</title>")
+                        .doesNotContain(server.instanceId(), "team-1", "visible-only-with-a-token")
+                        .doesNotContainPattern("(?i)<(script|link|img)[^>]+(src|href)=\"(https?:)?//");
+            }
+        }
+
+        @Test
         void adminToken_withoutScopes_readsAndWritesNothingThroughV1() {
             push(upsert("team-1", "a", 0, "{}"));
             String admin = adminToken();

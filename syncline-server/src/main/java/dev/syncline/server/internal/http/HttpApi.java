@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP face of the server: protocol v1 under {@code /v1}, {@code /metrics}, and the admin
- * API ({@code /admin/api/overview}, for admin tokens only);
+ * page ({@code /admin}, whose data comes from {@code /admin/api/overview} for admin tokens only);
  * routes, authentication, body limits and the mapping of every failure to
  * {@code {"error": {"code", "message"}}}. No SQL here; the work is done by {@link SyncService} and
  * {@link AdminService}. Thread-safe once built.
@@ -59,6 +59,7 @@ public final class HttpApi implements AutoCloseable {
 
     private final SyncService service;
     private final AdminService admin;
+    private final AdminPage adminPage = AdminPage.load();
     private final Authenticator auth;
     private final StreamHub hub;
     private final PushParser parser;
@@ -115,6 +116,7 @@ public final class HttpApi implements AutoCloseable {
             config.routes.get("/v1/health", this::health);
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(metrics.scrape()));
+            config.routes.get("/admin", this::adminPage);
             config.routes.before("/admin/api/*", this::authenticateAdmin);
             config.routes.get("/admin/api/overview", ctx -> {
                 ctx.header("Cache-Control", "no-store");
@@ -184,6 +186,16 @@ public final class HttpApi implements AutoCloseable {
                     + " has no such claim");
         }
         ctx.attribute(PRINCIPAL, p);
+    }
+
+    /** The admin page's HTML shell: no data, no auth (its script asks for a token and fetches the data). */
+    private void adminPage(Context ctx) {
+        ctx.header("Content-Security-Policy", adminPage.contentSecurityPolicy());
+        ctx.header("Cache-Control", "no-store");
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("X-Frame-Options", "DENY");
+        ctx.header("Referrer-Policy", "no-referrer");
+        ctx.status(200).contentType("text/html; charset=utf-8").result(adminPage.html());
     }
 
     private void push(Context ctx) throws IOException {
