@@ -40,6 +40,34 @@ class ServerAndTokenCommandTest {
     }
 
     @Test
+    void token_withAdmin_printsAnOperatorTokenWithTheAdminClaimAndNoScopes() throws Exception {
+        CliProcess.Result r = CliProcess.run(Map.of("SYNCLINE_JWT_SECRET", SECRET), "token", "--user", "ops",
+                "--admin", "--ttl", "15m");
+        assertThat(r.exit()).as(r.err()).isZero();
+        DecodedJWT jwt = JWT.require(Algorithm.HMAC256(SECRET)).build().verify(r.out().trim());
+        assertThat(jwt.getSubject()).isEqualTo("ops");
+        assertThat(jwt.getClaim("admin").asBoolean()).isTrue();
+        assertThat(jwt.getClaim("scopes").asList(String.class)).isEmpty();
+        assertThat(jwt.getExpiresAtAsInstant()).isBetween(Instant.now().plusSeconds(800), Instant.now().plusSeconds(1000));
+    }
+
+    @Test
+    void token_withoutAdmin_hasNoAdminClaim() throws Exception {
+        CliProcess.Result r = CliProcess.run(Map.of("SYNCLINE_JWT_SECRET", SECRET), "token", "--user", "alice",
+                "--scopes", "team-1");
+        DecodedJWT jwt = JWT.require(Algorithm.HMAC256(SECRET)).build().verify(r.out().trim());
+        assertThat(jwt.getClaim("admin").isMissing()).isTrue();
+    }
+
+    @Test
+    void token_withNeitherScopesNorAdmin_exits64AndSaysWhatIsMissing() throws Exception {
+        CliProcess.Result r = CliProcess.run(Map.of("SYNCLINE_JWT_SECRET", SECRET), "token", "--user", "alice");
+        assertThat(r.exit()).isEqualTo(64);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).contains("--scopes", "--admin");
+    }
+
+    @Test
     void token_withoutSecret_failsWithOneLineAndExit1() throws Exception {
         CliProcess.Result r = CliProcess.run(Map.of(), "token", "--user", "alice", "--scopes", "a");
         assertThat(r.exit()).isEqualTo(1);
@@ -96,6 +124,36 @@ class ServerAndTokenCommandTest {
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(p.exitValue()).isZero();
         } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void server_adminOverview_opensWithATokenFromTokenAdminOnly() throws Exception {
+        Process p = CliProcess.builder(Map.of("SYNCLINE_JWT_SECRET", SECRET), "server", "--port", "0", "--data",
+                dir.resolve("data").toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            int port = Integer.parseInt(CliProcess.awaitLine(p, CliProcess.stdout(p), "listening on port ")
+                    .substring("listening on port ".length()));
+            String admin = CliProcess.run(Map.of("SYNCLINE_JWT_SECRET", SECRET), "token", "--user", "ops", "--admin")
+                    .out().trim();
+            String user = CliProcess.run(Map.of("SYNCLINE_JWT_SECRET", SECRET), "token", "--user", "alice",
+                    "--scopes", "team-1").out().trim();
+            URI overview = URI.create("http://127.0.0.1:" + port + "/admin/api/overview");
+            HttpResponse<String> ok = http.send(HttpRequest.newBuilder(overview).header("Authorization", "Bearer " + admin)
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+            assertThat(Json.parse(ok.body()).get("store").get("kind").asText()).isEqualTo("sqlite");
+            HttpResponse<String> forbidden = http.send(HttpRequest.newBuilder(overview)
+                    .header("Authorization", "Bearer " + user).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(forbidden.statusCode()).isEqualTo(403);
+            HttpResponse<String> page = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/admin")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body()).contains("Syncline admin");
+        } finally {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
             p.destroyForcibly();
         }
     }

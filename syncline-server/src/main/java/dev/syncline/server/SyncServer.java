@@ -2,7 +2,9 @@ package dev.syncline.server;
 
 import dev.syncline.server.internal.http.Authenticator;
 import dev.syncline.server.internal.http.HttpApi;
+import dev.syncline.server.internal.service.AdminService;
 import dev.syncline.server.internal.service.LocalNotifier;
+import dev.syncline.server.internal.service.Meters;
 import dev.syncline.server.internal.service.Notifier;
 import dev.syncline.server.internal.service.SyncService;
 import dev.syncline.server.internal.store.PgNotifier;
@@ -16,10 +18,16 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -27,8 +35,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running Syncline sync server: HTTP API of protocol v1 over a store. Build and start one with
- * {@link #builder()}; {@link #close()} stops it, letting in-flight requests finish.
+ * A running Syncline sync server: HTTP API of protocol v1 over a store, Prometheus metrics at
+ * {@code /metrics}, and an admin page at {@code /admin} for tokens minted by
+ * {@link Tokens#mintAdmin}. Build and start one with {@link #builder()}; {@link #close()} stops it,
+ * letting in-flight requests finish.
  *
  * <pre>{@code
  * try (SyncServer server = SyncServer.builder()
@@ -48,18 +58,22 @@ import org.slf4j.LoggerFactory;
  */
 public final class SyncServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SyncServer.class);
+    private static final String VERSION = readVersion();
 
     private final Store store;
     private final Notifier notifier;
     private final HttpApi http;
     private final ScheduledExecutorService housekeeping;
     private final String host;
+    private final String instanceId;
     private boolean closed;
 
-    private SyncServer(Builder b, Store store, Notifier notifier) {
+    private SyncServer(Builder b, Store store, Notifier notifier, String instanceId) {
         this.store = store;
         this.host = b.host;
         this.notifier = notifier;
+        this.instanceId = instanceId;
+        Instant startedAt = b.clock.instant();
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmGcMetrics().bindTo(metrics);
@@ -69,12 +83,13 @@ public final class SyncServer implements AutoCloseable {
             pg.bindMetrics(metrics);
         }
         if (notifier instanceof PgNotifier pgn) {
-            Gauge.builder("syncline.notifier.listening", pgn, n -> n.isListening() ? 1 : 0)
+            Gauge.builder(Meters.NOTIFIER_LISTENING, pgn, n -> n.isListening() ? 1 : 0)
                     .description("1 while this instance listens for other instances' commits").register(metrics);
         }
-        SyncService service = new SyncService(store, notifier, b.clock, b.maxDocumentBytes);
-        this.http = new HttpApi(service, new Authenticator(b.jwtSecret, b.clock), notifier, b.clock, b.heartbeat,
-                new HttpApi.Limits(b.maxOpsPerPush, b.maxRequestBytes, 1000), metrics);
+        SyncService service = new SyncService(store, notifier, b.clock, b.maxDocumentBytes, instanceId);
+        AdminService admin = new AdminService(store, metrics, b.clock, instanceId, version(), startedAt);
+        this.http = new HttpApi(service, admin, new Authenticator(b.jwtSecret, b.clock), notifier, b.clock,
+                b.heartbeat, new HttpApi.Limits(b.maxOpsPerPush, b.maxRequestBytes, 1000), metrics);
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "syncline-housekeeping");
             t.setDaemon(true);
@@ -97,6 +112,33 @@ public final class SyncServer implements AutoCloseable {
     /** @return a builder with the defaults of protocol v1 */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * @return this instance's id, made at start: shown on the admin page, and the node of the HLC
+     *     stamps this instance gives writes that came without one
+     */
+    public String instanceId() {
+        return instanceId;
+    }
+
+    /** @return the version of this server build, such as {@code 0.1.0}, or {@code unknown} */
+    public static String version() {
+        return VERSION;
+    }
+
+    private static String readVersion() {
+        try (InputStream in = SyncServer.class.getResourceAsStream("version.properties")) {
+            if (in == null) {
+                return "unknown";
+            }
+            Properties p = new Properties();
+            p.load(in);
+            String v = p.getProperty("version", "unknown");
+            return v.startsWith("${") ? "unknown" : v;
+        } catch (IOException e) {
+            return "unknown";
+        }
     }
 
     /** @return the port the server listens on */
@@ -265,22 +307,27 @@ public final class SyncServer implements AutoCloseable {
             if (dataDir == null && postgresUrl == null) {
                 throw new IllegalStateException("a store is required: set dataDir (embedded) or postgres (JDBC URL)");
             }
+            // One id names this instance everywhere: admin page, logs, HLC stamps, notifications.
+            byte[] random = new byte[6];
+            new SecureRandom().nextBytes(random);
+            String instanceId = "server-" + HexFormat.of().formatHex(random);
             Store store;
             Notifier notifier;
             if (postgresUrl != null) {
                 PostgresStore pg = PostgresStore.open(postgresUrl, postgresPoolSize);
                 store = pg;
-                notifier = PgNotifier.start(postgresUrl, pg);
+                notifier = PgNotifier.start(postgresUrl, pg, instanceId);
             } else {
                 store = SqliteStore.open(dataDir);
                 notifier = new LocalNotifier();
             }
             SyncServer server = null;
             try {
-                server = new SyncServer(this, store, notifier);
+                server = new SyncServer(this, store, notifier, instanceId);
                 server.http.start(host, port);
-                log.info("listening on {}:{} ({})", host, server.port(),
-                        postgresUrl != null ? "PostgreSQL store" : "embedded store in " + dataDir);
+                log.info("listening on {}:{} ({}, instance {}, version {})", host, server.port(),
+                        postgresUrl != null ? "PostgreSQL store" : "embedded store in " + dataDir, instanceId,
+                        VERSION);
                 return server;
             } catch (RuntimeException e) {
                 if (server != null) {

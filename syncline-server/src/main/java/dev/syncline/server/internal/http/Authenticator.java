@@ -17,7 +17,8 @@ import java.util.Set;
 /**
  * Verifies HS256 bearer tokens: signature with the server secret, {@code alg} exactly HS256 (so
  * {@code none} and every other algorithm fail), {@code exp} present and in the future, {@code sub}
- * a non-empty string, {@code scopes} an array of strings. Thread-safe.
+ * a non-empty string, {@code scopes} an array of strings. The optional claim {@code admin} makes
+ * the caller an operator only when it is the JSON boolean {@code true}. Thread-safe.
  */
 public final class Authenticator {
     private static final int MAX_TOKEN_CHARS = 8192;
@@ -76,7 +77,9 @@ public final class Authenticator {
             }
             scopes.add(s);
         }
-        return new Principal(sub, scopes, jwt.getExpiresAtAsInstant());
+        // Only the JSON boolean true: "true", 1 or a missing claim leave the caller a plain user.
+        boolean admin = Boolean.TRUE.equals(jwt.getClaim("admin").asBoolean());
+        return new Principal(sub, scopes, jwt.getExpiresAtAsInstant(), admin);
     }
 
     private static ApiException unauthorized(String message) {

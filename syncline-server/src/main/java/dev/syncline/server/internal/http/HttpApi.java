@@ -6,6 +6,8 @@ import dev.syncline.core.protocol.ErrorBody;
 import dev.syncline.core.protocol.PushRequest;
 import dev.syncline.core.protocol.PushResponse;
 import dev.syncline.core.protocol.PushResult;
+import dev.syncline.server.internal.service.AdminService;
+import dev.syncline.server.internal.service.Meters;
 import dev.syncline.server.internal.service.Notifier;
 import dev.syncline.server.internal.service.Principal;
 import dev.syncline.server.internal.service.SyncService;
@@ -30,9 +32,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP face of the server (protocol v1): routes, authentication, body limits and the mapping
- * of every failure to {@code {"error": {"code", "message"}}}. No SQL here; the work is done by
- * {@link SyncService}. Thread-safe once built.
+ * The HTTP face of the server: protocol v1 under {@code /v1}, {@code /metrics}, and the admin
+ * page ({@code /admin}, whose data comes from {@code /admin/api/overview} for admin tokens only);
+ * routes, authentication, body limits and the mapping of every failure to
+ * {@code {"error": {"code", "message"}}}. No SQL here; the work is done by {@link SyncService} and
+ * {@link AdminService}. Thread-safe once built.
  */
 public final class HttpApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
@@ -54,6 +58,8 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private final SyncService service;
+    private final AdminService admin;
+    private final AdminPage adminPage = AdminPage.load();
     private final Authenticator auth;
     private final StreamHub hub;
     private final PushParser parser;
@@ -67,21 +73,22 @@ public final class HttpApi implements AutoCloseable {
     private volatile boolean draining;
 
     /** Builds the routes; {@link #start} binds the port. */
-    public HttpApi(SyncService service, Authenticator auth, Notifier notifier, Clock clock, Duration heartbeat,
-            Limits limits, PrometheusMeterRegistry metrics) {
+    public HttpApi(SyncService service, AdminService admin, Authenticator auth, Notifier notifier, Clock clock,
+            Duration heartbeat, Limits limits, PrometheusMeterRegistry metrics) {
         this.service = service;
+        this.admin = admin;
         this.auth = auth;
         this.hub = new StreamHub(notifier, clock, heartbeat);
         this.parser = new PushParser(limits.maxOpsPerPush());
         this.limits = limits;
         this.metrics = metrics;
-        this.pushTimer = Timer.builder("syncline.push").description("push requests").register(metrics);
-        this.pullTimer = Timer.builder("syncline.pull").description("pull requests").register(metrics);
+        this.pushTimer = Timer.builder(Meters.PUSH).description("push requests").register(metrics);
+        this.pullTimer = Timer.builder(Meters.PULL).description("pull requests").register(metrics);
         this.opCounters = Map.of(
                 PushResult.Applied.class, opCounter("applied"),
                 PushResult.Conflict.class, opCounter("conflict"),
                 PushResult.Rejected.class, opCounter("rejected"));
-        Gauge.builder("syncline.stream.clients", hub, StreamHub::size).description("open /v1/stream connections")
+        Gauge.builder(Meters.STREAM_CLIENTS, hub, StreamHub::size).description("open /v1/stream connections")
                 .register(metrics);
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
@@ -109,6 +116,12 @@ public final class HttpApi implements AutoCloseable {
             config.routes.get("/v1/health", this::health);
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(metrics.scrape()));
+            config.routes.get("/admin", this::adminPage);
+            config.routes.before("/admin/api/*", this::authenticateAdmin);
+            config.routes.get("/admin/api/overview", ctx -> {
+                ctx.header("Cache-Control", "no-store");
+                json(ctx, 200, admin.overview());
+            });
             config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage()));
             config.routes.exception(InvalidInputException.class,
                     (e, ctx) -> error(ctx, 400, e.code(), e.getMessage()));
@@ -129,7 +142,7 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private Counter opCounter(String status) {
-        return Counter.builder("syncline.push.ops").tag("status", status).description("pushed operations by result")
+        return Counter.builder(Meters.PUSH_OPS).tag("status", status).description("pushed operations by result")
                 .register(metrics);
     }
 
@@ -161,6 +174,28 @@ public final class HttpApi implements AutoCloseable {
         }
         Principal p = auth.authenticate(ctx.header("Authorization"));
         ctx.attribute(PRINCIPAL, p);
+    }
+
+    /** Admin API: a valid token (else 401) that carries {@code "admin": true} (else 403). */
+    private void authenticateAdmin(Context ctx) {
+        ctx.header("Cache-Control", "no-store");
+        Principal p = auth.authenticate(ctx.header("Authorization"));
+        if (!p.admin()) {
+            throw new ApiException(403, "forbidden", "this endpoint needs an admin token (a JWT with the claim"
+                    + " \"admin\": true, as printed by syncline token --admin); the token of user " + p.userId()
+                    + " has no such claim");
+        }
+        ctx.attribute(PRINCIPAL, p);
+    }
+
+    /** The admin page's HTML shell: no data, no auth (its script asks for a token and fetches the data). */
+    private void adminPage(Context ctx) {
+        ctx.header("Content-Security-Policy", adminPage.contentSecurityPolicy());
+        ctx.header("Cache-Control", "no-store");
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("X-Frame-Options", "DENY");
+        ctx.header("Referrer-Policy", "no-referrer");
+        ctx.status(200).contentType("text/html; charset=utf-8").result(adminPage.html());
     }
 
     private void push(Context ctx) throws IOException {

@@ -9,8 +9,10 @@ import java.util.Set;
  * @param userId the token's {@code sub}
  * @param scopes the token's {@code scopes}, valid names only
  * @param expiresAt when the token stops being accepted
+ * @param admin true when the token carries {@code "admin": true}: it may read the operator's
+ *     overview ({@code /admin/api/...}); it grants no scope by itself
  */
-public record Principal(String userId, Set<String> scopes, Instant expiresAt) {
+public record Principal(String userId, Set<String> scopes, Instant expiresAt, boolean admin) {
     /** Copies {@code scopes}. */
     public Principal {
         scopes = Set.copyOf(scopes);

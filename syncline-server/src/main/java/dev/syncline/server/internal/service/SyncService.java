@@ -42,14 +42,15 @@ public final class SyncService {
      * @param notifier told about every scope a push moved
      * @param clock wall time (opId retention, server HLC stamps)
      * @param maxDocumentBytes largest {@code data} accepted, in UTF-8 bytes of its JSON
+     * @param instanceId this server instance's id, the node of the HLC stamps it makes (so stamps
+     *     of two instances over one database never tie); a valid HLC node id
      */
-    public SyncService(Store store, Notifier notifier, Clock clock, int maxDocumentBytes) {
+    public SyncService(Store store, Notifier notifier, Clock clock, int maxDocumentBytes, String instanceId) {
         this.store = store;
         this.notifier = notifier;
         this.clock = clock;
         this.cursors = new CursorCodec(store.storeId(), store.cursorKey());
-        // A node id per instance, so stamps of two instances over one database never tie.
-        this.hlc = new HlcClock(clock, "server-" + Long.toHexString(new java.security.SecureRandom().nextLong() >>> 16));
+        this.hlc = new HlcClock(clock, instanceId);
         this.maxDocumentBytes = maxDocumentBytes;
     }
 

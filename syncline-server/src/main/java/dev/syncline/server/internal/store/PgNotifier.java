@@ -58,7 +58,7 @@ public final class PgNotifier implements Notifier {
     private final String jdbcUrl;
     private final String safeUrl;
     private final DataSource sendPool;
-    private final String instanceId = UUID.randomUUID().toString();
+    private final String instanceId;
     private final CopyOnWriteArrayList<BiConsumer<String, Long>> listeners = new CopyOnWriteArrayList<>();
     /** Scope to newest sequence not yet sent. */
     private final ConcurrentHashMap<String, Long> unsent = new ConcurrentHashMap<>();
@@ -71,8 +71,9 @@ public final class PgNotifier implements Notifier {
     private volatile boolean listening;
     private volatile boolean closed;
 
-    private PgNotifier(String jdbcUrl, DataSource sendPool) {
+    private PgNotifier(String jdbcUrl, DataSource sendPool, String instanceId) {
         this.jdbcUrl = jdbcUrl;
+        this.instanceId = instanceId;
         this.safeUrl = PostgresStore.redact(jdbcUrl);
         this.sendPool = sendPool;
         this.listenThread = new Thread(this::listenLoop, "syncline-pg-listen");
@@ -89,8 +90,20 @@ public final class PgNotifier implements Notifier {
      * @param store sends go through its pool
      */
     public static PgNotifier start(String jdbcUrl, PostgresStore store) {
+        return start(jdbcUrl, store, UUID.randomUUID().toString());
+    }
+
+    /**
+     * Like {@link #start(String, PostgresStore)}, naming this instance in its notifications.
+     *
+     * @param instanceId this server instance's id: no spaces, unique among the instances
+     */
+    public static PgNotifier start(String jdbcUrl, PostgresStore store, String instanceId) {
         PostgresStore.requirePostgresUrl(jdbcUrl);
-        PgNotifier n = new PgNotifier(jdbcUrl, store.dataSource());
+        if (instanceId == null || instanceId.isEmpty() || instanceId.contains(" ")) {
+            throw new IllegalArgumentException("instanceId must be non-empty without spaces: " + instanceId);
+        }
+        PgNotifier n = new PgNotifier(jdbcUrl, store.dataSource(), instanceId);
         n.listenThread.start();
         n.sendThread.start();
         return n;

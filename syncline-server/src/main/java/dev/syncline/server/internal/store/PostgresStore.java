@@ -176,6 +176,16 @@ public final class PostgresStore extends SqlStore {
     }
 
     @Override
+    public String kind() {
+        return "postgresql";
+    }
+
+    @Override
+    public String location() {
+        return safeUrl;
+    }
+
+    @Override
     protected Connection beginWrite() throws SQLException {
         // The pool hands out READ COMMITTED connections with auto-commit off; the first statement begins.
         return pool.getConnection();

@@ -36,6 +36,7 @@ import java.util.UUID;
  */
 abstract class SqlStore implements Store {
     private static final int HEADS_PER_QUERY = 200;
+    private static final int MAX_RECENT = 500;
     static final String DOC_COLUMNS = "scope, type, id, version, deleted, data, hlc, updated_by, seq";
 
     private volatile String storeId;
@@ -174,8 +175,7 @@ abstract class SqlStore implements Store {
         Connection c = beginWrite();
         boolean ok = false;
         try {
-            Map<String, Long> heads = lockScopes(c, ops);
-            Map<String, Long> startHeads = new HashMap<>(heads);
+            Map<String, ScopeTally> tallies = lockScopes(c, ops, now);
             BatchLookup bulk = ops.size() > 1 ? lookUpBatch(c, ops) : null;
             List<PushResult> results = new ArrayList<>(ops.size());
             try (PreparedStatement findOp = c.prepareStatement(
@@ -183,10 +183,11 @@ abstract class SqlStore implements Store {
                  PreparedStatement findDoc = c.prepareStatement(
                         "SELECT " + DOC_COLUMNS + " FROM documents WHERE scope = ? AND type = ? AND id = ?");
                  PreparedStatement upsert = c.prepareStatement(
-                        "INSERT INTO documents (" + DOC_COLUMNS + ") VALUES (?, ?, ?, ?, ?, " + dataPlaceholder()
-                        + ", ?, ?, ?) ON CONFLICT (scope, type, id) DO UPDATE SET version = excluded.version,"
-                        + " deleted = excluded.deleted, data = excluded.data, hlc = excluded.hlc,"
-                        + " updated_by = excluded.updated_by, seq = excluded.seq");
+                        "INSERT INTO documents (" + DOC_COLUMNS + ", written_at) VALUES (?, ?, ?, ?, ?, "
+                        + dataPlaceholder() + ", ?, ?, ?, ?) ON CONFLICT (scope, type, id) DO UPDATE SET"
+                        + " version = excluded.version, deleted = excluded.deleted, data = excluded.data,"
+                        + " hlc = excluded.hlc, updated_by = excluded.updated_by, seq = excluded.seq,"
+                        + " written_at = excluded.written_at");
                  PreparedStatement remember = c.prepareStatement(
                         "INSERT INTO applied_ops (op_id, scope, type, id, version, seq, applied_at)"
                         + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
@@ -210,11 +211,14 @@ abstract class SqlStore implements Store {
                         results.add(new PushResult.Conflict(op.opId(), current));
                         continue;
                     }
-                    long seq = heads.merge(op.scope(), 1L, Long::sum);
+                    ScopeTally tally = tallies.get(op.scope());
+                    long seq = ++tally.head;
                     boolean deleted = op.kind() == OpKind.DELETE;
+                    tally.count(current, deleted);
                     Change next = new Change(op.scope(), op.type(), op.id(), stored + 1, deleted,
                             deleted ? null : op.data(), op.hlc(), userId, seq);
                     bindDoc(upsert, next, deleted ? null : dataJson.get(i));
+                    upsert.setLong(10, tally.writtenAt);
                     upsert.addBatch();
                     remember.setString(1, op.opId());
                     remember.setString(2, op.scope());
@@ -232,7 +236,7 @@ abstract class SqlStore implements Store {
                 if (!appliedHere.isEmpty()) {
                     upsert.executeBatch();
                     remember.executeBatch();
-                    saveHeads(c, heads, startHeads);
+                    saveTallies(c, tallies.values());
                 }
             }
             ok = true;
@@ -242,34 +246,78 @@ abstract class SqlStore implements Store {
         }
     }
 
-    private Map<String, Long> lockScopes(Connection c, List<PushOp> ops) throws SQLException {
+    /**
+     * What a batch does to one scope's row in {@code scopes}: the feed head it reached, the
+     * document and tombstone counts it changed, and the time its writes are stamped with.
+     */
+    private static final class ScopeTally {
+        final String scope;
+        final long startHead;
+        final long writtenAt;
+        long head;
+        long documents;
+        long tombstones;
+
+        ScopeTally(String scope, long head, long writtenAt) {
+            this.scope = scope;
+            this.startHead = head;
+            this.head = head;
+            this.writtenAt = writtenAt;
+        }
+
+        /** Counts one write that turns {@code before} (null: absent) into a document or a tombstone. */
+        void count(Change before, boolean deleted) {
+            if (before == null) {
+                documents++;
+            } else if (before.deleted()) {
+                tombstones--;
+            }
+            if (deleted) {
+                tombstones++;
+            }
+        }
+    }
+
+    /**
+     * Locks the {@code scopes} row of every scope in {@code ops} (creating missing ones), in name
+     * order, and reads each head. Writes are stamped with {@code now}, or with the scope's last
+     * write time when that is later (a clock stepped back), so a scope's write times never go
+     * backwards along its feed.
+     */
+    private Map<String, ScopeTally> lockScopes(Connection c, List<PushOp> ops, Instant now) throws SQLException {
         TreeSet<String> scopes = new TreeSet<>();
         for (PushOp op : ops) {
             scopes.add(op.scope());
         }
-        Map<String, Long> heads = new TreeMap<>();
+        Map<String, ScopeTally> tallies = new TreeMap<>();
+        long nowMillis = now.toEpochMilli();
         // The no-op update takes the row lock in PostgreSQL; SQLite already holds the database lock.
         try (PreparedStatement lock = c.prepareStatement(
                 "INSERT INTO scopes (scope, head) VALUES (?, 0) ON CONFLICT (scope) DO UPDATE SET head = scopes.head"
-                + " RETURNING head")) {
+                + " RETURNING head, last_write_at")) {
             for (String scope : scopes) {
                 lock.setString(1, scope);
                 try (ResultSet rs = lock.executeQuery()) {
                     rs.next();
-                    heads.put(scope, rs.getLong(1));
+                    long head = rs.getLong(1);
+                    long last = rs.getLong(2);
+                    tallies.put(scope, new ScopeTally(scope, head, Math.max(nowMillis, rs.wasNull() ? 0 : last)));
                 }
             }
         }
-        return heads;
+        return tallies;
     }
 
-    private static void saveHeads(Connection c, Map<String, Long> heads, Map<String, Long> startHeads)
-            throws SQLException {
-        try (PreparedStatement upd = c.prepareStatement("UPDATE scopes SET head = ? WHERE scope = ?")) {
-            for (Map.Entry<String, Long> e : heads.entrySet()) {
-                if (!e.getValue().equals(startHeads.get(e.getKey()))) {
-                    upd.setLong(1, e.getValue());
-                    upd.setString(2, e.getKey());
+    private static void saveTallies(Connection c, Collection<ScopeTally> tallies) throws SQLException {
+        try (PreparedStatement upd = c.prepareStatement("UPDATE scopes SET head = ?, doc_count = doc_count + ?,"
+                + " tombstone_count = tombstone_count + ?, last_write_at = ? WHERE scope = ?")) {
+            for (ScopeTally t : tallies) {
+                if (t.head != t.startHead) {
+                    upd.setLong(1, t.head);
+                    upd.setLong(2, t.documents);
+                    upd.setLong(3, t.tombstones);
+                    upd.setLong(4, t.writtenAt);
+                    upd.setString(5, t.scope);
                     upd.addBatch();
                 }
             }
@@ -453,6 +501,101 @@ abstract class SqlStore implements Store {
         } catch (SQLException e) {
             throw unavailable("opId cleanup failed", e);
         }
+    }
+
+    @Override
+    public Summary summarize(int maxScopes, int maxRecent) {
+        if (maxScopes < 0) {
+            throw new IllegalArgumentException("maxScopes must be at least 0, got " + maxScopes);
+        }
+        // One UNION ALL term per scope read; SQLite allows 500 terms in a compound SELECT.
+        if (maxRecent < 0 || maxRecent > MAX_RECENT) {
+            throw new IllegalArgumentException("maxRecent must be 0 to " + MAX_RECENT + ", got " + maxRecent);
+        }
+        try {
+            Connection c = beginRead();
+            try {
+                long scopeCount;
+                long rows;
+                long tombstones;
+                try (PreparedStatement ps = c.prepareStatement(
+                        "SELECT COUNT(*), COALESCE(SUM(doc_count), 0), COALESCE(SUM(tombstone_count), 0) FROM scopes");
+                     ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    scopeCount = rs.getLong(1);
+                    rows = rs.getLong(2);
+                    tombstones = rs.getLong(3);
+                }
+                List<ScopeSummary> scopes = new ArrayList<>();
+                // Most recently written first; scopes from before write times were kept sort last.
+                try (PreparedStatement ps = c.prepareStatement("SELECT scope, head, doc_count, tombstone_count,"
+                        + " last_write_at FROM scopes ORDER BY COALESCE(last_write_at, 0) DESC, scope LIMIT ?")) {
+                    ps.setInt(1, maxScopes);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            long docRows = rs.getLong(3);
+                            long tombs = rs.getLong(4);
+                            scopes.add(new ScopeSummary(rs.getString(1), rs.getLong(2), docRows - tombs, tombs,
+                                    instantOrNull(rs, 5)));
+                        }
+                    }
+                }
+                List<RecentWrite> recent = maxRecent == 0 ? List.of() : readRecent(c, maxRecent);
+                return new Summary(scopeCount, rows - tombstones, tombstones, scopes, recent);
+            } finally {
+                endRead(c);
+            }
+        } catch (SQLException e) {
+            throw unavailable("summary failed", e);
+        }
+    }
+
+    /**
+     * The newest {@code n} feed entries overall lie in the {@code n} most recently written scopes,
+     * each among its scope's last {@code n} feed positions (write times do not go backwards within
+     * a scope). So: find those scopes, then read one short index range per scope, all in one
+     * statement. A join on {@code seq > head - n} would say the same, but planners answer it with
+     * a scan of every document.
+     */
+    private static List<RecentWrite> readRecent(Connection c, int n) throws SQLException {
+        Map<String, Long> heads = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT scope, head FROM scopes ORDER BY COALESCE(last_write_at, 0) DESC, scope LIMIT ?")) {
+            ps.setInt(1, n);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    heads.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
+        if (heads.isEmpty()) {
+            return List.of();
+        }
+        String one = "SELECT scope, type, id, version, deleted, updated_by, seq, written_at FROM documents"
+                + " WHERE scope = ? AND seq > ?";
+        String sql = "SELECT * FROM (" + String.join(" UNION ALL ", java.util.Collections.nCopies(heads.size(), one))
+                + ") AS r ORDER BY COALESCE(written_at, 0) DESC, seq DESC, scope LIMIT ?";
+        List<RecentWrite> recent = new ArrayList<>(n);
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            for (Map.Entry<String, Long> e : heads.entrySet()) {
+                ps.setString(i++, e.getKey());
+                ps.setLong(i++, e.getValue() - n);
+            }
+            ps.setInt(i, n);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    recent.add(new RecentWrite(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
+                            rs.getBoolean(5), rs.getString(6), rs.getLong(7), instantOrNull(rs, 8)));
+                }
+            }
+        }
+        return recent;
+    }
+
+    private static Instant instantOrNull(ResultSet rs, int column) throws SQLException {
+        long millis = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
     }
 
     @Override

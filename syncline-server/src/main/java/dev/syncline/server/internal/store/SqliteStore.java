@@ -107,6 +107,16 @@ public final class SqliteStore extends SqlStore {
     }
 
     @Override
+    public String kind() {
+        return "sqlite";
+    }
+
+    @Override
+    public String location() {
+        return file.toString();
+    }
+
+    @Override
     protected Connection beginWrite() throws SQLException {
         writeLock.lock();
         if (closed) {

@@ -77,6 +77,25 @@ public interface Store extends AutoCloseable {
     /** @return true when a trivial query succeeds now */
     boolean isHealthy();
 
+    /**
+     * Reads what an operator's overview shows, from one snapshot and without scanning documents:
+     * totals over all scopes, the most recently written scopes, and the newest feed entries across
+     * them (metadata only, never document data).
+     *
+     * @param maxScopes at most this many scopes, most recently written first (then by name)
+     * @param maxRecent at most this many feed entries, newest write first; 0 to 500
+     * @return the summary
+     * @throws IllegalArgumentException when a limit is out of range
+     * @throws StoreUnavailableException when the database cannot be reached
+     */
+    Summary summarize(int maxScopes, int maxRecent);
+
+    /** @return {@code "sqlite"} or {@code "postgresql"} */
+    String kind();
+
+    /** @return where the data lives: the database file, or the JDBC URL with its password masked */
+    String location();
+
     /** @return a random id made when this database was created; cursors carry it */
     String storeId();
 
@@ -95,5 +114,51 @@ public interface Store extends AutoCloseable {
      * @param hasMore true when some scope has changes past its new position
      */
     record FeedPage(List<FeedEntry> changes, Map<String, Long> positions, boolean hasMore) {
+    }
+
+    /**
+     * One scope as the overview shows it.
+     *
+     * @param scope the scope
+     * @param head its feed head (the seq of its newest write; 0 when nothing was written)
+     * @param documents documents that are not deleted
+     * @param tombstones deleted documents (kept so offline clients learn of the delete)
+     * @param lastWriteAt when its newest write committed (server time), null when unknown
+     */
+    record ScopeSummary(String scope, long head, long documents, long tombstones, Instant lastWriteAt) {
+    }
+
+    /**
+     * A feed entry without its data: which document moved, to what version, by whom, when.
+     *
+     * @param scope scope
+     * @param type type
+     * @param id id
+     * @param version the version written
+     * @param deleted true for a tombstone
+     * @param updatedBy the writer
+     * @param seq its feed position in the scope
+     * @param writtenAt when the write committed (server time), null when unknown
+     */
+    record RecentWrite(String scope, String type, String id, long version, boolean deleted, String updatedBy,
+            long seq, Instant writtenAt) {
+    }
+
+    /**
+     * What {@link #summarize} read.
+     *
+     * @param scopeCount how many scopes exist
+     * @param documents documents that are not deleted, over all scopes
+     * @param tombstones tombstones over all scopes
+     * @param scopes the most recently written scopes
+     * @param recent the newest feed entries, newest first
+     */
+    record Summary(long scopeCount, long documents, long tombstones, List<ScopeSummary> scopes,
+            List<RecentWrite> recent) {
+        /** Copies the lists. */
+        public Summary {
+            scopes = List.copyOf(scopes);
+            recent = List.copyOf(recent);
+        }
     }
 }

@@ -8,13 +8,19 @@ import dev.syncline.core.protocol.Change;
 import dev.syncline.core.protocol.OpKind;
 import dev.syncline.core.protocol.PushOp;
 import dev.syncline.core.protocol.PushResult;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,6 +48,28 @@ public abstract class StoreContract {
 
     /** @return the store opened before, closed and opened again over the same data */
     protected abstract Store reopen(Store old) throws Exception;
+
+    /** Runs SQL on a database connection. */
+    @FunctionalInterface
+    protected interface SqlWork {
+        void run(Connection c) throws SQLException;
+    }
+
+    /**
+     * Makes a second, empty database at schema version 1 (as servers before the admin overview
+     * left it), runs {@code fill} on it, then opens a store over it, which migrates it to the
+     * newest schema. The subclass closes it after the test.
+     */
+    protected abstract Store openAfterFillingSchemaV1(SqlWork fill) throws Exception;
+
+    /** Migrates the database at {@code jdbcUrl} to schema version 1 only and runs {@code fill} on it. */
+    protected static void fillAtSchemaV1(String jdbcUrl, String migrations, SqlWork fill) throws SQLException {
+        Flyway.configure().dataSource(jdbcUrl, null, null).locations(migrations).target("1").loggers("slf4j")
+                .load().migrate();
+        try (Connection c = DriverManager.getConnection(jdbcUrl)) {
+            fill.run(c);
+        }
+    }
 
     @BeforeEach
     void openStore() throws Exception {
@@ -322,6 +351,151 @@ public abstract class StoreContract {
         assertThat(store.storeId()).isEqualTo(id);
         assertThat(store.cursorKey()).isEqualTo(key);
         assertThat(store.isHealthy()).isTrue();
+    }
+
+    // --- summarize: what the admin overview reads ---
+
+    private static Store.ScopeSummary scope(Store.Summary s, String name) {
+        return s.scopes().stream().filter(x -> x.scope().equals(name)).findFirst().orElseThrow(
+                () -> new AssertionError("no scope " + name + " in " + s.scopes()));
+    }
+
+    @Test
+    void summarize_onEmptyStore_isAllZero() {
+        Store.Summary s = store.summarize(10, 10);
+        assertThat(s.scopeCount()).isZero();
+        assertThat(s.documents()).isZero();
+        assertThat(s.tombstones()).isZero();
+        assertThat(s.scopes()).isEmpty();
+        assertThat(s.recent()).isEmpty();
+    }
+
+    @Test
+    void summarize_countsLiveDocumentsAndTombstonesPerScope() {
+        apply(upsert("s1", "a", 0, "{}"));
+        apply(upsert("s1", "a", 1, "{}"));
+        apply(upsert("s1", "b", 0, "{}"));
+        apply(delete("s1", "b", 1));
+        apply(upsert("s1", "c", 0, "{}"));
+        apply(delete("s1", "c", 1));
+        apply(upsert("s1", "c", 2, "{}"));
+        apply(delete("s1", "d", 0)); // a delete of an absent document leaves a tombstone
+        PushOp replayed = upsert("s1", "e", 0, "{}");
+        apply(replayed);
+        apply(replayed);
+        apply(upsert("s1", "a", 0, "{}")); // conflict: nothing changes
+        // One batch creating, updating and deleting one document leaves one tombstone.
+        store.apply("alice", List.of(upsert("s2", "x", 0, "{}"), upsert("s2", "x", 1, "{}"), delete("s2", "x", 2)),
+                NOW);
+        apply(upsert("s3", "never", 7, "{}")); // conflict on an absent document in a new scope
+
+        Store.Summary s = store.summarize(10, 0);
+        assertThat(scope(s, "s1")).isEqualTo(new Store.ScopeSummary("s1", 9, 3, 2, NOW));
+        assertThat(scope(s, "s2")).isEqualTo(new Store.ScopeSummary("s2", 3, 0, 1, NOW));
+        assertThat(scope(s, "s3")).isEqualTo(new Store.ScopeSummary("s3", 0, 0, 0, null));
+        assertThat(s.scopeCount()).isEqualTo(3);
+        assertThat(s.documents()).isEqualTo(3);
+        assertThat(s.tombstones()).isEqualTo(3);
+        assertThat(s.recent()).isEmpty();
+    }
+
+    @Test
+    void summarize_listsMostRecentlyWrittenScopesFirstUpToTheLimit() {
+        store.apply("alice", List.of(upsert("s1", "a", 0, "{}")), NOW);
+        store.apply("alice", List.of(upsert("s2", "a", 0, "{}")), NOW.plusSeconds(2));
+        store.apply("alice", List.of(upsert("s3", "a", 0, "{}")), NOW.plusSeconds(1));
+        Store.Summary s = store.summarize(2, 0);
+        assertThat(s.scopes()).extracting(Store.ScopeSummary::scope).containsExactly("s2", "s3");
+        assertThat(s.scopes().get(0).lastWriteAt()).isEqualTo(NOW.plusSeconds(2));
+        // Totals cover every scope, not only those listed.
+        assertThat(s.scopeCount()).isEqualTo(3);
+        assertThat(s.documents()).isEqualTo(3);
+    }
+
+    @Test
+    void summarize_recentWrites_areTheLatestFeedEntriesNewestFirstWithoutData() {
+        store.apply("alice", List.of(upsert("s1", "a", 0, "{}")), NOW);
+        store.apply("bob", List.of(upsert("s2", "b", 0, "{}")), NOW.plusSeconds(1));
+        store.apply("alice", List.of(upsert("s1", "c", 0, "{}")), NOW.plusSeconds(2));
+        store.apply("bob", List.of(delete("s2", "b", 1)), NOW.plusSeconds(3));
+        store.apply("carol", List.of(upsert("s1", "a", 1, "{}")), NOW.plusSeconds(4));
+        Store.Summary s = store.summarize(10, 10);
+        assertThat(s.recent()).containsExactly(
+                new Store.RecentWrite("s1", "note", "a", 2, false, "carol", 3, NOW.plusSeconds(4)),
+                new Store.RecentWrite("s2", "note", "b", 2, true, "bob", 2, NOW.plusSeconds(3)),
+                new Store.RecentWrite("s1", "note", "c", 1, false, "alice", 2, NOW.plusSeconds(2)));
+        assertThat(store.summarize(10, 2).recent()).extracting(Store.RecentWrite::id).containsExactly("a", "b");
+    }
+
+    @Test
+    void summarize_recentWrites_matchAModelAcrossManyScopes() {
+        long seed = new Random().nextLong();
+        Random rnd = new Random(seed);
+        // Latest write per document: key -> {version, time offset}.
+        Map<String, long[]> model = new HashMap<>();
+        for (int i = 0; i < 300; i++) {
+            String scope = "s" + rnd.nextInt(12);
+            String id = "d" + rnd.nextInt(15);
+            String key = scope + "/" + id;
+            long[] cur = model.get(key);
+            long base = cur == null ? 0 : cur[0];
+            List<PushResult> r = store.apply("u", List.of(upsert(scope, id, base, "{}")), NOW.plusSeconds(i));
+            assertThat(r.get(0)).as("seed %d", seed).isInstanceOf(PushResult.Applied.class);
+            model.put(key, new long[] {base + 1, i});
+        }
+        for (int n : new int[] {1, 7, 40, 500}) {
+            List<String> expected = model.entrySet().stream()
+                    .sorted(Comparator.comparingLong((Map.Entry<String, long[]> e) -> e.getValue()[1]).reversed())
+                    .limit(n).map(e -> e.getKey() + "@" + e.getValue()[0]).toList();
+            List<String> got = store.summarize(0, n).recent().stream()
+                    .map(w -> w.scope() + "/" + w.id() + "@" + w.version()).toList();
+            assertThat(got).as("seed %d, limit %d", seed, n).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void summarize_writeTimesNeverGoBackwardsWhenTheClockStepsBack() {
+        store.apply("alice", List.of(upsert("s1", "a", 0, "{}")), NOW);
+        store.apply("alice", List.of(upsert("s1", "b", 0, "{}")), NOW.minusSeconds(60));
+        Store.Summary s = store.summarize(10, 10);
+        assertThat(scope(s, "s1").lastWriteAt()).isEqualTo(NOW);
+        assertThat(s.recent()).extracting(Store.RecentWrite::id).containsExactly("b", "a");
+        assertThat(s.recent()).extracting(Store.RecentWrite::writtenAt).containsOnly(NOW);
+    }
+
+    @Test
+    void migrationFromSchemaV1_countsExistingDocumentsAndTakesLastWriteTimesFromRememberedOps() throws Exception {
+        Instant applied = NOW.minus(Duration.ofHours(3));
+        Store migrated = openAfterFillingSchemaV1(c -> {
+            exec(c, "INSERT INTO scopes (scope, head) VALUES ('s1', 3), ('s2', 1)");
+            exec(c, "INSERT INTO documents (scope, type, id, version, deleted, data, hlc, updated_by, seq) VALUES"
+                    + " ('s1', 'note', 'a', 1, false, '{\"x\":1}', '0001764072000000-0000-test', 'alice', 1),"
+                    + " ('s1', 'note', 'b', 2, true, NULL, '0001764072000000-0000-test', 'alice', 3),"
+                    + " ('s1', 'note', 'c', 1, false, '{}', '0001764072000000-0000-test', 'bob', 2),"
+                    + " ('s2', 'note', 'x', 1, false, '{}', '0001764072000000-0000-test', 'bob', 1)");
+            exec(c, "INSERT INTO applied_ops (op_id, scope, type, id, version, seq, applied_at) VALUES"
+                    + " ('op-1', 's1', 'note', 'b', 2, 3, " + applied.toEpochMilli() + ")");
+            c.commit();
+        });
+        Store.Summary s = migrated.summarize(10, 10);
+        assertThat(scope(s, "s1")).isEqualTo(new Store.ScopeSummary("s1", 3, 2, 1, applied));
+        assertThat(scope(s, "s2")).isEqualTo(new Store.ScopeSummary("s2", 1, 1, 0, null));
+        assertThat(s.recent()).hasSize(4).allMatch(w -> w.writtenAt() == null);
+        // Writes after the migration keep the counts and carry their time.
+        migrated.apply("carol", List.of(upsert("s2", "y", 0, "{}"), delete("s1", "a", 1)), NOW);
+        Store.Summary after = migrated.summarize(10, 2);
+        assertThat(scope(after, "s1")).isEqualTo(new Store.ScopeSummary("s1", 4, 1, 2, NOW));
+        assertThat(scope(after, "s2")).isEqualTo(new Store.ScopeSummary("s2", 2, 2, 0, NOW));
+        assertThat(after.recent()).extracting(Store.RecentWrite::id).containsExactlyInAnyOrder("y", "a");
+    }
+
+    private static void exec(Connection c, String sql) throws SQLException {
+        if (c.getAutoCommit()) {
+            c.setAutoCommit(false);
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.executeUpdate();
+        }
     }
 
     @Test
