@@ -38,6 +38,8 @@ final class StreamHub implements AutoCloseable {
     private final Clock clock;
     private final AutoCloseable subscription;
 
+    private boolean closed; // guarded by this
+
     StreamHub(Notifier notifier, Clock clock, Duration heartbeat) {
         this.clock = clock;
         this.subscription = notifier.subscribe(this::poke);
@@ -48,10 +50,17 @@ final class StreamHub implements AutoCloseable {
     /** Keeps {@code client} open and registers it for pokes. */
     void accept(SseClient client, Principal principal) {
         Stream s = new Stream(client, principal);
-        client.keepAlive();
-        client.onClose(() -> streams.remove(s));
-        streams.add(s);
-        sender.execute(() -> send(s, () -> client.sendComment("connected")));
+        synchronized (this) {
+            if (closed) {
+                // Admitted just before the drain began: never hold the stop up with an open stream.
+                client.close();
+                return;
+            }
+            client.keepAlive();
+            client.onClose(() -> streams.remove(s));
+            streams.add(s);
+            sender.execute(() -> send(s, () -> client.sendComment("connected")));
+        }
         log.debug("stream opened for {} ({} open)", principal.userId(), streams.size());
     }
 
@@ -98,6 +107,9 @@ final class StreamHub implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            closed = true;
+        }
         try {
             subscription.close();
         } catch (Exception e) {
