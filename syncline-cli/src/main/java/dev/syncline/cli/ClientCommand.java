@@ -10,6 +10,7 @@ import dev.syncline.client.SyncClient;
 import dev.syncline.core.ConflictResolutionStrategy;
 import dev.syncline.core.InvalidInputException;
 import dev.syncline.core.Json;
+import dev.syncline.core.SyncConflict;
 import dev.syncline.core.SyncMetadata;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -386,7 +387,7 @@ final class ClientCommand implements Runnable {
         public Integer call() {
             return run(c -> {
                 ArrayNode arr = Json.mapper().createArrayNode();
-                for (dev.syncline.client.SyncConflict k : c.conflicts().openConflicts()) {
+                for (SyncConflict k : c.conflicts().openConflicts()) {
                     ObjectNode n = arr.addObject();
                     n.put("conflictId", k.conflictId()).put("scope", k.scope()).put("type", k.type()).put("id", k.id());
                     n.put("conflictType", k.conflictType().wire());

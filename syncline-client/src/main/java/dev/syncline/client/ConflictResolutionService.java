@@ -9,6 +9,7 @@ import dev.syncline.client.internal.watch.WatchHub;
 import dev.syncline.core.ConflictType;
 import dev.syncline.core.InvalidInputException;
 import dev.syncline.core.Json;
+import dev.syncline.core.SyncConflict;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Flow;

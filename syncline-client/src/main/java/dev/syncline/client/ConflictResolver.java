@@ -1,5 +1,7 @@
 package dev.syncline.client;
 
+import dev.syncline.core.SyncConflict;
+
 /**
  * An app's own conflict policy for an entity type. Called by the sync engine outside any database
  * lock, on a sync thread; the local state is re-checked afterwards and the resolver called again

@@ -2,6 +2,7 @@ package dev.syncline.client;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.syncline.core.InvalidInputException;
+import dev.syncline.core.SyncConflict;
 
 /**
  * What settles a {@link SyncConflict}: keep this replica's side, take the server's, write a given

@@ -1,7 +1,6 @@
-package dev.syncline.client;
+package dev.syncline.core;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.syncline.core.ConflictType;
 
 /**
  * A conflict between this replica's pending change and the server's state of one document, as a
