@@ -33,6 +33,11 @@ import org.slf4j.LoggerFactory;
  * into it (debounced); a trigger for a key that is running marks it to run once more afterwards.
  * All runs execute on the one scheduler thread, so runs never overlap.
  *
+ * <p>When the server refuses the token (401, on any request or the stream), the coordinator
+ * publishes {@link State#AUTHENTICATION_NEEDED}, closes the stream and sends nothing more while the
+ * token provider returns that token; queued writes stay in the outbox. Once the provider returns
+ * another token (or the app calls {@link SyncClient#tokenRefreshed()}) it syncs at once.
+ *
  * <p>Status is an immutable {@link Status} snapshot; listeners get each new one and are removed by
  * closing the token {@link #addStatusListener} returns. {@link #close()} stops triggers and the
  * stream and waits for a running sync to finish; the outbox is durable, so nothing is lost.
@@ -41,6 +46,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackgroundSyncCoordinator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackgroundSyncCoordinator.class);
+    private static final long TOKEN_CHECK_MILLIS = 250;
 
     /** What the coordinator is doing. */
     public enum State {
@@ -121,6 +127,7 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
     private volatile boolean started;
     private volatile boolean closed;
     private volatile InputStream stream;
+    private volatile boolean streamStoppedForToken;
     private Thread streamThread;
     private ScheduledFuture<?> periodic;
     private AutoCloseable networkListener;
@@ -296,7 +303,7 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
                 return; // the reconnect trigger runs it
             }
             if (engine.authenticationNeeded()) {
-                publish(State.AUTHENTICATION_NEEDED, "the server refused the token; supply a new one", false);
+                stopForToken("the server refused the token; supply a new one");
                 return;
             }
             publish(State.CONNECTING, null, false);
@@ -312,7 +319,7 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
                 }
             } catch (TransportException e) {
                 if (e.kind() == TransportException.Kind.UNAUTHORIZED) {
-                    publish(State.AUTHENTICATION_NEEDED, e.getMessage(), false);
+                    stopForToken(e.getMessage());
                     return;
                 }
                 publish(network.isConnected() ? State.ERROR : State.OFFLINE, e.getMessage(), false);
@@ -342,13 +349,50 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
         }
     }
 
+    /**
+     * The server refused the token: tell the listeners, and close the live stream so that nothing
+     * is sent with that token again. The stream thread waits for a different token, then resumes
+     * (see {@link #streamLoop}).
+     */
+    private void stopForToken(String reason) {
+        publish(State.AUTHENTICATION_NEEDED, reason, false);
+        InputStream in = stream;
+        if (in != null) {
+            streamStoppedForToken = true;
+            stream = null;
+            try {
+                in.close();
+            } catch (java.io.IOException ignored) {
+                // closing is the point
+            }
+        }
+    }
+
+    /**
+     * Keeps the live stream open while the server is reachable and the token is not refused. It
+     * also notices when the token provider returns a new token after a refusal (it checks every
+     * {@value #TOKEN_CHECK_MILLIS} ms, without a request) and then starts a sync at once, so the
+     * outbox drains without the app calling anything.
+     */
     private void streamLoop() {
         long backoff = 250;
+        boolean waitingForToken = false;
         while (!closed) {
-            if (!network.isConnected() || engine.authenticationNeeded()) {
+            if (engine.authenticationNeeded()) {
+                waitingForToken = true;
+                sleep(TOKEN_CHECK_MILLIS);
+                continue;
+            }
+            if (waitingForToken) {
+                waitingForToken = false;
+                log.info("the token provider has a new token; background sync resumes");
+                forceBackgroundSync();
+            }
+            if (!network.isConnected()) {
                 sleep(250);
                 continue;
             }
+            streamStoppedForToken = false;
             try {
                 engine.transport().stream(in -> {
                     stream = in;
@@ -360,7 +404,17 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
                 if (closed) {
                     return;
                 }
+                if (streamStoppedForToken) {
+                    streamStoppedForToken = false; // we closed it: not the network's fault
+                    continue;
+                }
                 network.recordFailure(e);
+                if (e.kind() == TransportException.Kind.UNAUTHORIZED) {
+                    log.warn("sync stopped: the server refused the token on the live stream ({}); waiting for a new one",
+                            e.getMessage());
+                    stopForToken(e.getMessage()); // the transport marked the token refused
+                    continue;
+                }
                 log.debug("stream ended: {}", e.getMessage());
                 sleep(backoff);
                 backoff = Math.min(30_000, backoff * 2);
@@ -371,7 +425,16 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
                 log.warn("stream: {}", e.toString());
                 sleep(backoff);
                 backoff = Math.min(30_000, backoff * 2);
+            } finally {
+                stream = null;
             }
+        }
+    }
+
+    /** The app says the token provider has a new token: sync at once (when started). */
+    void tokenRefreshed() {
+        if (started && !closed) {
+            forceBackgroundSync();
         }
     }
 

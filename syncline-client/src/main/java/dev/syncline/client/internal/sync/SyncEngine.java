@@ -103,7 +103,6 @@ public final class SyncEngine {
     private final ReentrantLock runLock = new ReentrantLock();
     private volatile Listener listener = new Listener() {
     };
-    private volatile String rejectedToken;
 
     /**
      * @param transport the server, or null when this replica has none
@@ -138,15 +137,16 @@ public final class SyncEngine {
         return SYNCING.get();
     }
 
-    /** @return true while the server refuses the current token */
+    /** @return true while the server refuses the token the next request would carry */
     public boolean authenticationNeeded() {
-        String rejected = rejectedToken;
-        return rejected != null && rejected.equals(transport == null ? null : transport.currentToken());
+        return transport != null && transport.tokenRefused();
     }
 
     /** Forgets that a token was refused (the app says it has a new one). */
     public void tokenRefreshed() {
-        rejectedToken = null;
+        if (transport != null) {
+            transport.forgetRefusedToken();
+        }
     }
 
     /**
@@ -303,8 +303,7 @@ public final class SyncEngine {
                 }
             });
             case UNAUTHORIZED -> {
-                outbox.release(ids);
-                rejectedToken = transport.currentToken();
+                outbox.release(ids); // the transport marked the token refused
                 log.warn("sync stopped: the server refused the token ({}); waiting for a new one", e.getMessage());
             }
         }
@@ -331,7 +330,6 @@ public final class SyncEngine {
                 } catch (TransportException e) {
                     listener.failed(e);
                     if (e.kind() == TransportException.Kind.UNAUTHORIZED) {
-                        rejectedToken = transport.currentToken();
                         log.warn("sync stopped: the server refused the token ({}); waiting for a new one", e.getMessage());
                     }
                     throw e;
