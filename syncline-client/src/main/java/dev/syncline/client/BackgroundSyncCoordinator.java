@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -118,6 +119,7 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
     private final Clock clock;
     private final Settings settings;
     private final SyncClient client;
+    private final ThreadFactory streamThreads;
     private final List<Consumer<Status>> listeners = new CopyOnWriteArrayList<>();
     private final Map<String, ScheduledFuture<?>> scheduled = new HashMap<>(); // guarded by this
     private final Map<String, Boolean> upstreamOnly = new HashMap<>(); // guarded by this
@@ -133,8 +135,9 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
     private AutoCloseable networkListener;
 
     BackgroundSyncCoordinator(SyncClient client, SyncEngine engine, Outbox outbox, Database db, NetworkStateManager network,
-            ScheduledExecutorService scheduler, Clock clock, Settings settings) {
+            ScheduledExecutorService scheduler, Clock clock, Settings settings, ThreadFactory streamThreads) {
         this.client = client;
+        this.streamThreads = streamThreads;
         this.engine = engine;
         this.outbox = outbox;
         this.db = db;
@@ -167,9 +170,11 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
 
     /**
      * Starts the background work: the live stream, the periodic sync, and the triggers on local
-     * writes and on reconnect. Idempotent.
+     * writes and on reconnect. The stream is read on a thread from the builder's
+     * {@link SyncClient.Builder#streamThreadFactory stream thread factory}. Idempotent.
      *
      * @throws IllegalStateException when closed
+     * @throws InvalidInputException when the stream thread factory makes no thread (nothing is started)
      */
     public synchronized void start() {
         if (closed) {
@@ -177,6 +182,10 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
         }
         if (started) {
             return;
+        }
+        Thread reader = streamThreads.newThread(this::streamLoop);
+        if (reader == null) {
+            throw new InvalidInputException("invalid_setting", "streamThreadFactory returned no thread");
         }
         started = true;
         db.onCommit(events -> {
@@ -195,8 +204,7 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
             periodic = scheduler.scheduleWithFixedDelay(() -> triggerBackgroundSync("periodic"),
                     settings.periodic().toMillis(), settings.periodic().toMillis(), TimeUnit.MILLISECONDS);
         }
-        streamThread = new Thread(this::streamLoop, "syncline-stream");
-        streamThread.setDaemon(true);
+        streamThread = reader;
         streamThread.start();
         network.start();
         log.info("background sync started");

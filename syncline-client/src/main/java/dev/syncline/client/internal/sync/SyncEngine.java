@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,6 +99,7 @@ public final class SyncEngine {
     private final HttpTransport transport;
     private final String clientId;
     private final Clock clock;
+    private final LongSupplier nanoTime;
     private final int batchSize;
     private final int pageSize;
     private final ReentrantLock runLock = new ReentrantLock();
@@ -106,11 +108,13 @@ public final class SyncEngine {
 
     /**
      * @param transport the server, or null when this replica has none
+     * @param clock wall time (persisted retry times)
+     * @param nanoTime monotonic time: round trips, sync deadlines and the waits between retries
      * @param batchSize push batch, 1 to 500
      * @param pageSize pull page, 1 to 1000
      */
     public SyncEngine(Database db, LocalStore store, Outbox outbox, Conflicts conflicts, HttpTransport transport,
-            String clientId, Clock clock, int batchSize, int pageSize) {
+            String clientId, Clock clock, LongSupplier nanoTime, int batchSize, int pageSize) {
         this.db = db;
         this.store = store;
         this.outbox = outbox;
@@ -118,6 +122,7 @@ public final class SyncEngine {
         this.transport = transport;
         this.clientId = clientId;
         this.clock = clock;
+        this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
         this.batchSize = batchSize;
         this.pageSize = pageSize;
     }
@@ -168,9 +173,9 @@ public final class SyncEngine {
             long prevStart = 0;
             while (true) {
                 List<PendingOperation> batch = claimBatch();
+                long start = nanoTime.getAsLong();
                 java.util.concurrent.CompletableFuture<PushResponse> answer = batch.isEmpty() ? null
                         : transport.pushAsync(request(batch));
-                long start = System.nanoTime();
                 if (prevBatch != null) {
                     try {
                         record(prevBatch, prevAnswer, prevStart, counts);
@@ -241,7 +246,7 @@ public final class SyncEngine {
             }
             throw e;
         }
-        listener.exchanged(System.nanoTime() - t0);
+        listener.exchanged(nanoTime.getAsLong() - t0);
         Map<String, PendingOperation> byId = new LinkedHashMap<>();
         batch.forEach(op -> byId.put(op.opId(), op));
         Map<String, PendingOperation> claimed = Map.copyOf(byId);
@@ -324,7 +329,7 @@ public final class SyncEngine {
             String cursor = SyncTables.cursor(db);
             PullPage page;
             do {
-                long t0 = System.nanoTime();
+                long t0 = nanoTime.getAsLong();
                 try {
                     page = transport.pull(cursor, pageSize);
                 } catch (TransportException e) {
@@ -334,7 +339,7 @@ public final class SyncEngine {
                     }
                     throw e;
                 }
-                listener.exchanged(System.nanoTime() - t0);
+                listener.exchanged(nanoTime.getAsLong() - t0);
                 PullPage p = page;
                 List<Change> deferred = new ArrayList<>();
                 long applied = db.write(tx -> applyPage(tx, p, deferred));
@@ -410,7 +415,7 @@ public final class SyncEngine {
      * @return what happened
      */
     public SyncReport sync(Duration timeout, boolean pull) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long deadline = nanoTime.getAsLong() + timeout.toNanos();
         long pushed = 0;
         long pulled = 0;
         long settled = 0;
@@ -488,8 +493,9 @@ public final class SyncEngine {
         return new SyncReport(outcome, pushed, pulled, settled, c[0], c[1], c[2], error);
     }
 
-    private static boolean waitUntil(long deadlineNanos, long millis) {
-        long left = deadlineNanos - System.nanoTime();
+    /** Sleeps {@code millis}, or less when the deadline comes first; false once it has passed. */
+    private boolean waitUntil(long deadlineNanos, long millis) {
+        long left = deadlineNanos - nanoTime.getAsLong();
         if (left <= 0) {
             return false;
         }
@@ -500,7 +506,7 @@ public final class SyncEngine {
             Thread.currentThread().interrupt();
             return false;
         }
-        return System.nanoTime() < deadlineNanos;
+        return nanoTime.getAsLong() < deadlineNanos;
     }
 
     private static final class TimeUnitMillis {
