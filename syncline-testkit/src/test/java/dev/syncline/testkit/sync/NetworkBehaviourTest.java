@@ -105,6 +105,31 @@ class NetworkBehaviourTest {
     }
 
     @Test
+    void aStreamReopenedIntoABlackholedNetwork_timesOut_insteadOfHangingForever_soPokesArriveAgain() throws Exception {
+        // Regression: the stream request had no timeout. When the link died by swallowing packets
+        // (connect succeeds, nothing answers) just as the stream was reopened, the reader waited
+        // for the response head forever, and the replica heard no poke again until restarted.
+        BackgroundSyncCoordinator.Settings pokesOnly = new BackgroundSyncCoordinator.Settings(Duration.ofMillis(20),
+                Duration.ofMillis(100), Duration.ZERO);
+        FaultyProxy proxy = keep(new FaultyProxy(net.server.port()));
+        SyncClient a = keep(net.client("a", proxy.url(), b -> b.token(Loopback.token("alice", S)).backgroundSync(true)
+                .backgroundSyncSettings(pokesOnly).timeouts(Duration.ofMillis(500), Duration.ofSeconds(1))));
+        SyncClient b = keep(net.client("b", bld -> bld.token(Loopback.token("bob", S))));
+        await("stream open", Duration.ofSeconds(10), () -> proxy.requests("/v1/stream") == 1
+                && a.coordinator().status().lastSyncAt() != null);
+
+        proxy.mode(FaultyProxy.Mode.BLACKHOLE); // the open stream ends; it is reopened into the black hole
+        Thread.sleep(300);
+        proxy.mode(FaultyProxy.Mode.PASS); // the black-holed connection stays silent; new ones work
+        await("stream open again", Duration.ofSeconds(15), () -> proxy.requests("/v1/stream") == 2);
+        Thread.sleep(1500); // longer than the request timeout: it bounds the wait for the head, not the stream
+        b.documents().put(S, "note", "n1", json("{\"t\":\"after the outage\"}"));
+        assertThat(b.sync().outcome()).isEqualTo(SyncReport.Outcome.CAUGHT_UP);
+        await("a hears of it by a poke", Duration.ofSeconds(10), () -> a.documents().get(S, "note", "n1").isPresent());
+        assertThat(proxy.requests("/v1/stream")).as("the same stream carried the poke").isEqualTo(2);
+    }
+
+    @Test
     void unauthorizedMidSync_stopsWithAuthenticationNeeded_keepsTheOperation_andResumesWithANewToken() {
         byte[] otherSecret = "some-other-secret-0123456789abcdefghij".getBytes(StandardCharsets.UTF_8);
         AtomicReference<String> token = new AtomicReference<>(Loopback.token("alice", S));

@@ -148,7 +148,8 @@ public final class HttpTransport {
     }
 
     /**
-     * Reads {@code /v1/stream} until it ends or {@code onOpen}'s stream is closed; blocks.
+     * Reads {@code /v1/stream} until it ends or {@code onOpen}'s stream is closed; blocks. The
+     * server must answer (with the response head) within the request timeout.
      *
      * @param onOpen receives the open body so another thread can close it to stop the stream
      * @param onPoke called for each poke, on this thread
@@ -156,7 +157,11 @@ public final class HttpTransport {
      */
     public void stream(Consumer<InputStream> onOpen, Consumer<Poke> onPoke) {
         String token = tokens.get();
-        HttpRequest req = authed(HttpRequest.newBuilder(base.resolve("v1/stream")), token).GET().build();
+        // The timeout bounds the wait for the response head only (the JDK client stops its timer
+        // once the head arrives, so the stream itself lives on): a stream opened into a link that
+        // swallows packets must fail, not wait forever and leave the replica deaf to pokes.
+        HttpRequest req = authed(HttpRequest.newBuilder(base.resolve("v1/stream")), token).timeout(requestTimeout)
+                .GET().build();
         HttpResponse<InputStream> resp;
         try {
             resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
