@@ -349,6 +349,10 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
                 again = rerun.remove(key);
                 againPushOnly = Boolean.TRUE.equals(upstreamOnly.remove(key));
             }
+            if (!closed) {
+                // The run published its outcome while it still counted as running: say it is over.
+                publish(status.state(), status.lastError(), false);
+            }
             if (again) {
                 schedule(key, Duration.ZERO, againPushOnly);
             } else if (retryIn != null) {

@@ -265,6 +265,25 @@ class NetworkBehaviourTest {
     }
 
     @Test
+    void theLastStatusOfAFinishedRun_listsNoOngoingSyncKeys() throws Exception {
+        // Regression: a run published its outcome (IDLE) while its key still counted as running,
+        // and nothing published after, so listeners were left with "IDLE, syncing: local-write".
+        SyncClient a = keep(net.client("a", b -> b.token(Loopback.token("alice", S)).backgroundSync(true)
+                .backgroundSyncSettings(FAST)));
+        List<BackgroundSyncCoordinator.Status> seen = new CopyOnWriteArrayList<>();
+        a.coordinator().addStatusListener(seen::add);
+        await("connected", Duration.ofSeconds(10), () -> a.network().isConnected());
+        a.documents().put(S, "note", "n1", json("{\"v\":1}"));
+        await("pushed", Duration.ofSeconds(10), () -> a.pendingOperations().getPendingOperationsCount() == 0
+                && !a.coordinator().hasPendingSync());
+        await("a snapshot without running keys", Duration.ofSeconds(5),
+                () -> a.coordinator().status().ongoingSyncKeys().isEmpty());
+        BackgroundSyncCoordinator.Status last = seen.get(seen.size() - 1);
+        assertThat(last.state()).isEqualTo(BackgroundSyncCoordinator.State.IDLE);
+        assertThat(last.ongoingSyncKeys()).isEmpty();
+    }
+
+    @Test
     void networkState_reportsTheProvidersLinkType_andAGoodConnectionAfterFastAnswers_butNotAfterFailures()
             throws Exception {
         FaultyProxy proxy = keep(new FaultyProxy(net.server.port()));
