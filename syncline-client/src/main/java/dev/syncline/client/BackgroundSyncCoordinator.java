@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * Runs sync in the background so that no app code has to call {@link SyncClient#sync}: push then
  * pull after local writes, on a server poke from the live stream ({@code /v1/stream}), when the
  * server becomes reachable again (after {@code reconnectDelay}, 1.5 s by default), after a failure
- * when the outbox's backoff says so, and periodically.
+ * when the outbox's backoff says so, and periodically. A stream that stays silent (not even the
+ * server's heartbeat) for {@code streamIdleTimeout} is taken for dead and reopened.
  *
  * <p>Runs are identified by a sync key: a trigger for a key that is already scheduled is merged
  * into it (debounced); a trigger for a key that is running marks it to run once more afterwards.
@@ -91,9 +92,15 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
      * @param debounce how long a trigger waits for more triggers of its key
      * @param reconnectDelay wait after the server becomes reachable again
      * @param periodic interval of the periodic sync (zero: none)
+     * @param streamIdleTimeout how long the live stream may stay silent before it is taken for
+     *     dead (a link that died without a word, as after a NAT timeout or a sleeping laptop) and
+     *     dropped; the server sends a heartbeat every 15 s, so the default is 45 s (zero: never)
      */
-    public record Settings(Duration debounce, Duration reconnectDelay, Duration periodic) {
-        /** 100 ms debounce, 1.5 s reconnect delay (as in the seed), a sync every 5 minutes. */
+    public record Settings(Duration debounce, Duration reconnectDelay, Duration periodic, Duration streamIdleTimeout) {
+        /** Three of the protocol's 15-second heartbeats. */
+        public static final Duration DEFAULT_STREAM_IDLE_TIMEOUT = Duration.ofSeconds(45);
+
+        /** 100 ms debounce, 1.5 s reconnect delay (as in the seed), a sync every 5 minutes, 45 s stream idle timeout. */
         public static final Settings DEFAULT = new Settings(Duration.ofMillis(100), Duration.ofMillis(1500),
                 Duration.ofMinutes(5));
 
@@ -108,6 +115,19 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
             if (periodic == null || periodic.isNegative()) {
                 throw new InvalidInputException("invalid_setting", "periodic must be zero or positive: " + periodic);
             }
+            if (streamIdleTimeout == null || streamIdleTimeout.isNegative()) {
+                throw new InvalidInputException("invalid_setting", "streamIdleTimeout must be zero or positive: "
+                        + streamIdleTimeout);
+            }
+        }
+
+        /**
+         * The given timings and the default stream idle timeout (45 s).
+         *
+         * @throws InvalidInputException naming the setting that is null or negative
+         */
+        public Settings(Duration debounce, Duration reconnectDelay, Duration periodic) {
+            this(debounce, reconnectDelay, periodic, DEFAULT_STREAM_IDLE_TIMEOUT);
         }
     }
 
@@ -120,6 +140,7 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
     private final Settings settings;
     private final SyncClient client;
     private final ThreadFactory streamThreads;
+    private final java.util.function.LongSupplier nanoTime;
     private final List<Consumer<Status>> listeners = new CopyOnWriteArrayList<>();
     private final Map<String, ScheduledFuture<?>> scheduled = new HashMap<>(); // guarded by this
     private final Map<String, Boolean> upstreamOnly = new HashMap<>(); // guarded by this
@@ -130,14 +151,18 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
     private volatile boolean closed;
     private volatile InputStream stream;
     private volatile boolean streamStoppedForToken;
+    private volatile long streamHeardAt; // nanoTime of the stream's last line (heartbeats included)
+    private ScheduledFuture<?> streamWatch;
     private Thread streamThread;
     private ScheduledFuture<?> periodic;
     private AutoCloseable networkListener;
 
     BackgroundSyncCoordinator(SyncClient client, SyncEngine engine, Outbox outbox, Database db, NetworkStateManager network,
-            ScheduledExecutorService scheduler, Clock clock, Settings settings, ThreadFactory streamThreads) {
+            ScheduledExecutorService scheduler, Clock clock, Settings settings, ThreadFactory streamThreads,
+            java.util.function.LongSupplier nanoTime) {
         this.client = client;
         this.streamThreads = streamThreads;
+        this.nanoTime = nanoTime;
         this.engine = engine;
         this.outbox = outbox;
         this.db = db;
@@ -203,6 +228,10 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
         if (!settings.periodic().isZero()) {
             periodic = scheduler.scheduleWithFixedDelay(() -> triggerBackgroundSync("periodic"),
                     settings.periodic().toMillis(), settings.periodic().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        if (!settings.streamIdleTimeout().isZero()) {
+            long every = Math.max(10, settings.streamIdleTimeout().toMillis() / 4);
+            streamWatch = scheduler.scheduleWithFixedDelay(this::dropSilentStream, every, every, TimeUnit.MILLISECONDS);
         }
         streamThread = reader;
         streamThread.start();
@@ -407,10 +436,11 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
             streamStoppedForToken = false;
             try {
                 engine.transport().stream(in -> {
+                    streamHeardAt = nanoTime.getAsLong();
                     stream = in;
                     // Pokes sent while we were not listening are lost: catch up once connected.
                     triggerBackgroundSync("stream-connected");
-                }, poke -> triggerBackgroundSync("poke"));
+                }, poke -> triggerBackgroundSync("poke"), () -> streamHeardAt = nanoTime.getAsLong());
                 backoff = 250;
             } catch (TransportException e) {
                 if (closed) {
@@ -440,6 +470,28 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
             } finally {
                 stream = null;
             }
+        }
+    }
+
+    /**
+     * Drops the live stream when nothing, not even a heartbeat, came for the idle timeout: the
+     * link died without closing the connection, and a read would wait forever. The stream thread
+     * then sees a network failure: the server counts as unreachable until the health probe
+     * answers, and the reconnect sync catches up on the pokes that were lost.
+     */
+    private void dropSilentStream() {
+        InputStream in = stream;
+        long silentNanos = nanoTime.getAsLong() - streamHeardAt;
+        if (in == null || closed || silentNanos <= settings.streamIdleTimeout().toNanos()) {
+            return;
+        }
+        log.info("live stream silent for {} ms (more than {} ms): dropping it", silentNanos / 1_000_000,
+                settings.streamIdleTimeout().toMillis());
+        stream = null;
+        try {
+            in.close();
+        } catch (java.io.IOException ignored) {
+            // closing is the point
         }
     }
 
@@ -500,6 +552,9 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
             scheduled.clear();
             if (periodic != null) {
                 periodic.cancel(false);
+            }
+            if (streamWatch != null) {
+                streamWatch.cancel(false);
             }
         }
         if (networkListener != null) {

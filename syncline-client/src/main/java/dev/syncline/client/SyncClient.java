@@ -158,7 +158,7 @@ public final class SyncClient implements AutoCloseable {
         this.network = new NetworkStateManager(transport, scheduler, callbacks, b.connectionTypeProvider,
                 b.random, b.nanoTime);
         this.coordinator = transport == null ? null : new BackgroundSyncCoordinator(this, engine, outbox, db, network,
-                scheduler, clock, b.coordinatorSettings, b.streamThreadFactory);
+                scheduler, clock, b.coordinatorSettings, b.streamThreadFactory, b.nanoTime);
         if (coordinator != null && b.backgroundSync) {
             try {
                 coordinator.start();

@@ -222,6 +222,8 @@ class BadInputTest {
         refused(() -> SyncClient.builder().conflictStrategy("Bad", ConflictResolutionStrategy.MERGE), "type 'Bad'");
         refused(() -> SyncClient.builder().database(dir.resolve("c.db")).register(TrackFlow.TRACKS)
                 .conflictStrategy("audio_track", ConflictResolutionStrategy.MANUAL).build(), "its entity type says latest");
+        refused(() -> new BackgroundSyncCoordinator.Settings(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(-1)),
+                "streamIdleTimeout must be zero or positive");
         refused(() -> new RetryPolicy(Duration.ZERO, Duration.ofSeconds(1), 2, 0.5), "initialDelay");
         refused(() -> new RetryPolicy(Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 0.5), "maxDelay");
         refused(() -> new RetryPolicy(Duration.ofSeconds(1), Duration.ofSeconds(1), 0.5, 0.5), "multiplier");

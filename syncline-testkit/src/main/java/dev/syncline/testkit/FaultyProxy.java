@@ -24,7 +24,8 @@ import java.util.function.Consumer;
  * A TCP proxy on a loopback port in front of a real server, for network-fault tests. Modes:
  * {@link Mode#PASS} forwards bytes (optionally after a delay per chunk), {@link Mode#REFUSE}
  * closes every new connection at once (as a dead network would reset it), {@link Mode#BLACKHOLE}
- * accepts connections and never answers (a timeout). {@link #cutAll()} drops open connections.
+ * accepts connections and never answers (a timeout), {@link Mode#STALL} also silences the open
+ * connections without closing them. {@link #cutAll()} drops open connections.
  *
  * <p>It also reads the HTTP/1.1 requests it forwards (request line, headers, and a body of
  * {@code Content-Length} bytes, which is what the JDK client sends) to count them by path
@@ -43,7 +44,13 @@ public final class FaultyProxy implements AutoCloseable {
         /** Close new connections immediately; open ones are cut. */
         REFUSE,
         /** Accept connections but forward nothing. */
-        BLACKHOLE
+        BLACKHOLE,
+        /**
+         * Open connections fall silent without closing, for good (a link that died without a word,
+         * as after a NAT timeout or a sleeping laptop): nothing more crosses them, even after the
+         * mode changes back. New connections are accepted and never answered.
+         */
+        STALL
     }
 
     private final ServerSocket listener;
@@ -54,6 +61,7 @@ public final class FaultyProxy implements AutoCloseable {
         return t;
     });
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final Set<Socket> silenced = ConcurrentHashMap.newKeySet();
     private final AtomicLong connections = new AtomicLong();
     private final Map<String, AtomicLong> requests = new ConcurrentHashMap<>();
     private volatile Consumer<String> requestListener = r -> { };
@@ -110,10 +118,16 @@ public final class FaultyProxy implements AutoCloseable {
         this.requestListener = java.util.Objects.requireNonNull(listener, "listener");
     }
 
-    /** Switches mode; {@link Mode#REFUSE} and {@link Mode#BLACKHOLE} also cut open connections. */
+    /**
+     * Switches mode; {@link Mode#REFUSE} and {@link Mode#BLACKHOLE} also cut open connections,
+     * {@link Mode#STALL} silences them for good.
+     */
     public void mode(Mode m) {
+        if (m == Mode.STALL) {
+            silenced.addAll(open); // before the mode changes, so no pump closes them meanwhile
+        }
         this.mode = m;
-        if (m != Mode.PASS) {
+        if (m == Mode.REFUSE || m == Mode.BLACKHOLE) {
             cutAll();
         }
     }
@@ -129,6 +143,7 @@ public final class FaultyProxy implements AutoCloseable {
             closeQuietly(s);
         }
         open.clear();
+        silenced.clear();
     }
 
     private void acceptLoop() {
@@ -151,7 +166,7 @@ public final class FaultyProxy implements AutoCloseable {
                 continue;
             }
             open.add(client);
-            if (m == Mode.BLACKHOLE) {
+            if (m == Mode.BLACKHOLE || m == Mode.STALL) {
                 continue;
             }
             threads.execute(() -> connect(client));
@@ -178,6 +193,9 @@ public final class FaultyProxy implements AutoCloseable {
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int n;
             while ((n = in.read(buf)) != -1) {
+                if (silenced.contains(from)) {
+                    continue; // a dead link: the bytes vanish and nobody is told
+                }
                 if (mode != Mode.PASS) {
                     break;
                 }
@@ -198,6 +216,8 @@ public final class FaultyProxy implements AutoCloseable {
             closeQuietly(to);
             open.remove(from);
             open.remove(to);
+            silenced.remove(from);
+            silenced.remove(to);
         }
     }
 

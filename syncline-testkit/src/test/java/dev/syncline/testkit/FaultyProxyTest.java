@@ -50,7 +50,7 @@ class FaultyProxyTest {
     }
 
     @Test
-    void proxy_countsTheRequestsItForwards_byPath_alsoOnAKeptAliveConnectionAfterABody() throws Exception {
+    void proxy_countsTheRequestsItForwards_byPath_butNotTextInsideABody() throws Exception {
         byte[] secret = "proxy-test-secret-proxy-test-secret!".getBytes(StandardCharsets.UTF_8);
         try (SyncServer server = SyncServer.builder().port(0).dataDir(dir).jwtSecret(secret).start();
              FaultyProxy proxy = new FaultyProxy(server.port())) {
@@ -64,13 +64,36 @@ class FaultyProxyTest {
             c.send(HttpRequest.newBuilder(URI.create(proxy.url() + "/v1/pull?limit=5")).build(),
                     HttpResponse.BodyHandlers.ofString());
 
-            assertThat(proxy.connections()).isEqualTo(1); // one kept-alive connection carried all three
             assertThat(proxy.requests("/v1/health")).isEqualTo(1);
             assertThat(proxy.requests("/v1/push")).isEqualTo(1);
             assertThat(proxy.requests("/v1/pull")).isEqualTo(1);
             assertThat(proxy.requests("/v1/fake")).as("text inside a body is not a request").isZero();
             assertThat(proxy.requests()).isEqualTo(3);
             assertThat(seen).containsExactly("GET /v1/health", "POST /v1/push", "GET /v1/pull");
+        }
+    }
+
+    @Test
+    void stall_silencesOpenConnectionsForGood_withoutClosingThem_whileNewOnesWorkAfterPass() throws Exception {
+        byte[] secret = "proxy-test-secret-proxy-test-secret!".getBytes(StandardCharsets.UTF_8);
+        try (SyncServer server = SyncServer.builder().port(0).dataDir(dir).jwtSecret(secret).start();
+             FaultyProxy proxy = new FaultyProxy(server.port());
+             java.net.Socket raw = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), proxy.port())) {
+            byte[] request = "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+            raw.setSoTimeout(2000);
+            raw.getOutputStream().write(request);
+            byte[] head = new byte[12];
+            assertThat(raw.getInputStream().readNBytes(head, 0, 12)).isEqualTo(12);
+            assertThat(new String(head, StandardCharsets.ISO_8859_1)).isEqualTo("HTTP/1.1 200");
+            raw.getInputStream().skip(raw.getInputStream().available());
+
+            proxy.mode(FaultyProxy.Mode.STALL);
+            proxy.mode(FaultyProxy.Mode.PASS);
+            raw.setSoTimeout(500);
+            raw.getOutputStream().write(request);
+            assertThatThrownBy(() -> raw.getInputStream().read()).as("silent, not closed")
+                    .isInstanceOf(java.net.SocketTimeoutException.class);
+            assertThat(health(proxy.url(), Duration.ofSeconds(5)).statusCode()).isEqualTo(200);
         }
     }
 

@@ -265,6 +265,35 @@ class NetworkBehaviourTest {
     }
 
     @Test
+    void aStreamThatFallsSilent_isDroppedAfterTheIdleTimeout_andTheReplicaCatchesUp() throws Exception {
+        // Regression: a stream whose link died without closing (no FIN, no RST: a NAT timeout, a
+        // sleeping laptop) was read forever. The replica heard no poke again and, with the network
+        // still counted as up, nothing else noticed. The server's heartbeats now keep a live stream
+        // from looking idle, and a silent one is dropped.
+        try (Loopback beating = new Loopback(dir.resolve("beating"), sb -> sb.heartbeat(Duration.ofMillis(100)))) {
+            BackgroundSyncCoordinator.Settings pokesOnly = new BackgroundSyncCoordinator.Settings(Duration.ofMillis(20),
+                    Duration.ofMillis(100), Duration.ZERO, Duration.ofSeconds(1));
+            FaultyProxy proxy = keep(new FaultyProxy(beating.server.port()));
+            SyncClient a = keep(beating.client("a", proxy.url(), b -> b.token(Loopback.token("alice", S))
+                    .backgroundSync(true).backgroundSyncSettings(pokesOnly).timeouts(Duration.ofMillis(500),
+                            Duration.ofSeconds(1))));
+            SyncClient b = keep(beating.client("b", bld -> bld.token(Loopback.token("bob", S))));
+            await("stream open", Duration.ofSeconds(10), () -> proxy.requests("/v1/stream") == 1
+                    && a.coordinator().status().lastSyncAt() != null);
+            Thread.sleep(2500);
+            assertThat(proxy.requests("/v1/stream")).as("heartbeats keep a live stream open past the idle timeout")
+                    .isEqualTo(1);
+
+            proxy.mode(FaultyProxy.Mode.STALL); // every open connection dies without a word
+            proxy.mode(FaultyProxy.Mode.PASS); // new connections work
+            b.documents().put(S, "note", "n1", json("{\"t\":\"while a was deaf\"}"));
+            assertThat(b.sync().outcome()).isEqualTo(SyncReport.Outcome.CAUGHT_UP);
+            await("a catches up", Duration.ofSeconds(15), () -> a.documents().get(S, "note", "n1").isPresent());
+            await("a listens again", Duration.ofSeconds(10), () -> proxy.requests("/v1/stream") == 2);
+        }
+    }
+
+    @Test
     void theLastStatusOfAFinishedRun_listsNoOngoingSyncKeys() throws Exception {
         // Regression: a run published its outcome (IDLE) while its key still counted as running,
         // and nothing published after, so listeners were left with "IDLE, syncing: local-write".

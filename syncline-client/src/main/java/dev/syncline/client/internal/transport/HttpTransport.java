@@ -153,9 +153,11 @@ public final class HttpTransport {
      *
      * @param onOpen receives the open body so another thread can close it to stop the stream
      * @param onPoke called for each poke, on this thread
+     * @param onLine called for each line received (heartbeat comments included), on this thread,
+     *     so the caller can tell a silent stream from a live one
      * @throws TransportException when the stream cannot be opened or breaks
      */
-    public void stream(Consumer<InputStream> onOpen, Consumer<Poke> onPoke) {
+    public void stream(Consumer<InputStream> onOpen, Consumer<Poke> onPoke, Runnable onLine) {
         String token = tokens.get();
         // The timeout bounds the wait for the response head only (the JDK client stops its timer
         // once the head arrives, so the stream itself lives on): a stream opened into a link that
@@ -186,6 +188,7 @@ public final class HttpTransport {
             String event = null;
             String line;
             while ((line = r.readLine()) != null) {
+                onLine.run();
                 if (line.isEmpty()) {
                     event = null;
                 } else if (line.startsWith("event:")) {
