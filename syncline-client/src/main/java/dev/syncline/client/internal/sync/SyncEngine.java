@@ -346,6 +346,8 @@ public final class SyncEngine {
                 counts.pulled += applied;
                 for (Change ch : deferred) {
                     Conflicts.Outcome o = conflicts.settle(ch.scope(), ch.type(), ch.id(), ch);
+                    log.info("pull: version {} of {}/{}/{} met a pending local change: {}", ch.version(), ch.scope(),
+                            ch.type(), ch.id(), o);
                     if (o == Conflicts.Outcome.REMOTE_TAKEN || o == Conflicts.Outcome.REQUEUED) {
                         counts.settled++;
                     }
