@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -30,11 +31,17 @@ import org.slf4j.LoggerFactory;
  * pull after local writes, on a server poke from the live stream ({@code /v1/stream}) for a seq
  * this replica has not pulled yet (see {@link ScopeProgress}), when the
  * server becomes reachable again (after {@code reconnectDelay}, 1.5 s by default), after a failure
- * when the outbox's backoff says so, and periodically.
+ * when the outbox's backoff says so, and periodically. A stream that stays silent (not even the
+ * server's heartbeat) for {@code streamIdleTimeout} is taken for dead and reopened.
  *
  * <p>Runs are identified by a sync key: a trigger for a key that is already scheduled is merged
  * into it (debounced); a trigger for a key that is running marks it to run once more afterwards.
  * All runs execute on the one scheduler thread, so runs never overlap.
+ *
+ * <p>When the server refuses the token (401, on any request or the stream), the coordinator
+ * publishes {@link State#AUTHENTICATION_NEEDED}, closes the stream and sends nothing more while the
+ * token provider returns that token; queued writes stay in the outbox. Once the provider returns
+ * another token (or the app calls {@link SyncClient#tokenRefreshed()}) it syncs at once.
  *
  * <p>Status is an immutable {@link Status} snapshot; listeners get each new one and are removed by
  * closing the token {@link #addStatusListener} returns. {@link #close()} stops triggers and the
@@ -45,6 +52,7 @@ import org.slf4j.LoggerFactory;
 public final class BackgroundSyncCoordinator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackgroundSyncCoordinator.class);
     private static final String POKE = "poke";
+    private static final long TOKEN_CHECK_MILLIS = 250;
 
     /** What the coordinator is doing. */
     public enum State {
@@ -88,9 +96,15 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
      * @param debounce how long a trigger waits for more triggers of its key
      * @param reconnectDelay wait after the server becomes reachable again
      * @param periodic interval of the periodic sync (zero: none)
+     * @param streamIdleTimeout how long the live stream may stay silent before it is taken for
+     *     dead (a link that died without a word, as after a NAT timeout or a sleeping laptop) and
+     *     dropped; the server sends a heartbeat every 15 s, so the default is 45 s (zero: never)
      */
-    public record Settings(Duration debounce, Duration reconnectDelay, Duration periodic) {
-        /** 100 ms debounce, 1.5 s reconnect delay (as in the seed), a sync every 5 minutes. */
+    public record Settings(Duration debounce, Duration reconnectDelay, Duration periodic, Duration streamIdleTimeout) {
+        /** Three of the protocol's 15-second heartbeats. */
+        public static final Duration DEFAULT_STREAM_IDLE_TIMEOUT = Duration.ofSeconds(45);
+
+        /** 100 ms debounce, 1.5 s reconnect delay (as in the seed), a sync every 5 minutes, 45 s stream idle timeout. */
         public static final Settings DEFAULT = new Settings(Duration.ofMillis(100), Duration.ofMillis(1500),
                 Duration.ofMinutes(5));
 
@@ -105,6 +119,19 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
             if (periodic == null || periodic.isNegative()) {
                 throw new InvalidInputException("invalid_setting", "periodic must be zero or positive: " + periodic);
             }
+            if (streamIdleTimeout == null || streamIdleTimeout.isNegative()) {
+                throw new InvalidInputException("invalid_setting", "streamIdleTimeout must be zero or positive: "
+                        + streamIdleTimeout);
+            }
+        }
+
+        /**
+         * The given timings and the default stream idle timeout (45 s).
+         *
+         * @throws InvalidInputException naming the setting that is null or negative
+         */
+        public Settings(Duration debounce, Duration reconnectDelay, Duration periodic) {
+            this(debounce, reconnectDelay, periodic, DEFAULT_STREAM_IDLE_TIMEOUT);
         }
     }
 
@@ -116,6 +143,8 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
     private final Clock clock;
     private final Settings settings;
     private final SyncClient client;
+    private final ThreadFactory streamThreads;
+    private final java.util.function.LongSupplier nanoTime;
     private final List<Consumer<Status>> listeners = new CopyOnWriteArrayList<>();
     private final Map<String, ScheduledFuture<?>> scheduled = new HashMap<>(); // guarded by this
     private final Map<String, Boolean> upstreamOnly = new HashMap<>(); // guarded by this
@@ -126,13 +155,19 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
     private volatile boolean started;
     private volatile boolean closed;
     private volatile InputStream stream;
+    private volatile boolean streamStoppedForToken;
+    private volatile long streamHeardAt; // nanoTime of the stream's last line (heartbeats included)
+    private ScheduledFuture<?> streamWatch;
     private Thread streamThread;
     private ScheduledFuture<?> periodic;
     private AutoCloseable networkListener;
 
     BackgroundSyncCoordinator(SyncClient client, SyncEngine engine, Outbox outbox, Database db, NetworkStateManager network,
-            ScheduledExecutorService scheduler, Clock clock, Settings settings) {
+            ScheduledExecutorService scheduler, Clock clock, Settings settings, ThreadFactory streamThreads,
+            java.util.function.LongSupplier nanoTime) {
         this.client = client;
+        this.streamThreads = streamThreads;
+        this.nanoTime = nanoTime;
         this.engine = engine;
         this.outbox = outbox;
         this.db = db;
@@ -165,9 +200,11 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
 
     /**
      * Starts the background work: the live stream, the periodic sync, and the triggers on local
-     * writes and on reconnect. Idempotent.
+     * writes and on reconnect. The stream is read on a thread from the builder's
+     * {@link SyncClient.Builder#streamThreadFactory stream thread factory}. Idempotent.
      *
      * @throws IllegalStateException when closed
+     * @throws InvalidInputException when the stream thread factory makes no thread (nothing is started)
      */
     public synchronized void start() {
         if (closed) {
@@ -175,6 +212,10 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
         }
         if (started) {
             return;
+        }
+        Thread reader = streamThreads.newThread(this::streamLoop);
+        if (reader == null) {
+            throw new InvalidInputException("invalid_setting", "streamThreadFactory returned no thread");
         }
         started = true;
         db.onCommit(events -> {
@@ -193,8 +234,11 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
             periodic = scheduler.scheduleWithFixedDelay(() -> triggerBackgroundSync("periodic"),
                     settings.periodic().toMillis(), settings.periodic().toMillis(), TimeUnit.MILLISECONDS);
         }
-        streamThread = new Thread(this::streamLoop, "syncline-stream");
-        streamThread.setDaemon(true);
+        if (!settings.streamIdleTimeout().isZero()) {
+            long every = Math.max(10, settings.streamIdleTimeout().toMillis() / 4);
+            streamWatch = scheduler.scheduleWithFixedDelay(this::dropSilentStream, every, every, TimeUnit.MILLISECONDS);
+        }
+        streamThread = reader;
         streamThread.start();
         network.start();
         log.info("background sync started");
@@ -301,7 +345,7 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
                 return; // the reconnect trigger runs it
             }
             if (engine.authenticationNeeded()) {
-                publish(State.AUTHENTICATION_NEEDED, "the server refused the token; supply a new one", false);
+                stopForToken("the server refused the token; supply a new one");
                 return;
             }
             if (POKE.equals(key) && !pushOnly && !pokesNeedPull()) {
@@ -320,7 +364,7 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
                 }
             } catch (TransportException e) {
                 if (e.kind() == TransportException.Kind.UNAUTHORIZED) {
-                    publish(State.AUTHENTICATION_NEEDED, e.getMessage(), false);
+                    stopForToken(e.getMessage());
                     return;
                 }
                 publish(network.isConnected() ? State.ERROR : State.OFFLINE, e.getMessage(), false);
@@ -342,6 +386,10 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
                 again = rerun.remove(key);
                 againPushOnly = Boolean.TRUE.equals(upstreamOnly.remove(key));
             }
+            if (!closed) {
+                // The run published its outcome while it still counted as running: say it is over.
+                publish(status.state(), status.lastError(), false);
+            }
             if (again) {
                 schedule(key, Duration.ZERO, againPushOnly);
             } else if (retryIn != null) {
@@ -350,25 +398,73 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
         }
     }
 
+    /**
+     * The server refused the token: tell the listeners, and close the live stream so that nothing
+     * is sent with that token again. The stream thread waits for a different token, then resumes
+     * (see {@link #streamLoop}).
+     */
+    private void stopForToken(String reason) {
+        publish(State.AUTHENTICATION_NEEDED, reason, false);
+        InputStream in = stream;
+        if (in != null) {
+            streamStoppedForToken = true;
+            stream = null;
+            try {
+                in.close();
+            } catch (java.io.IOException ignored) {
+                // closing is the point
+            }
+        }
+    }
+
+    /**
+     * Keeps the live stream open while the server is reachable and the token is not refused. It
+     * also notices when the token provider returns a new token after a refusal (it checks every
+     * {@value #TOKEN_CHECK_MILLIS} ms, without a request) and then starts a sync at once, so the
+     * outbox drains without the app calling anything.
+     */
     private void streamLoop() {
         long backoff = 250;
+        boolean waitingForToken = false;
         while (!closed) {
-            if (!network.isConnected() || engine.authenticationNeeded()) {
+            if (engine.authenticationNeeded()) {
+                waitingForToken = true;
+                sleep(TOKEN_CHECK_MILLIS);
+                continue;
+            }
+            if (waitingForToken) {
+                waitingForToken = false;
+                log.info("the token provider has a new token; background sync resumes");
+                forceBackgroundSync();
+            }
+            if (!network.isConnected()) {
                 sleep(250);
                 continue;
             }
+            streamStoppedForToken = false;
             try {
                 engine.transport().stream(in -> {
+                    streamHeardAt = nanoTime.getAsLong();
                     stream = in;
                     // Pokes sent while we were not listening are lost: catch up once connected.
                     triggerBackgroundSync("stream-connected");
-                }, this::poked);
+                }, this::poked, () -> streamHeardAt = nanoTime.getAsLong());
                 backoff = 250;
             } catch (TransportException e) {
                 if (closed) {
                     return;
                 }
+                if (streamStoppedForToken) {
+                    streamStoppedForToken = false; // we closed it: not the network's fault
+                    continue;
+                }
                 network.recordFailure(e);
+                if (e.kind() == TransportException.Kind.UNAUTHORIZED) {
+                    log.warn("sync stopped: the server refused the token on the live stream ({}); waiting for a new one",
+                            e.getMessage());
+                    stopForToken(e.getMessage()); // the transport marked the token refused
+                    continue;
+                }
                 log.debug("stream ended: {}", e.getMessage());
                 sleep(backoff);
                 backoff = Math.min(30_000, backoff * 2);
@@ -379,6 +475,8 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
                 log.warn("stream: {}", e.toString());
                 sleep(backoff);
                 backoff = Math.min(30_000, backoff * 2);
+            } finally {
+                stream = null;
             }
         }
     }
@@ -424,6 +522,35 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
         }
         log.debug("pokes {} need no pull: already pulled", waiting);
         return false;
+    }
+
+    /**
+     * Drops the live stream when nothing, not even a heartbeat, came for the idle timeout: the
+     * link died without closing the connection, and a read would wait forever. The stream thread
+     * then sees a network failure: the server counts as unreachable until the health probe
+     * answers, and the reconnect sync catches up on the pokes that were lost.
+     */
+    private void dropSilentStream() {
+        InputStream in = stream;
+        long silentNanos = nanoTime.getAsLong() - streamHeardAt;
+        if (in == null || closed || silentNanos <= settings.streamIdleTimeout().toNanos()) {
+            return;
+        }
+        log.info("live stream silent for {} ms (more than {} ms): dropping it", silentNanos / 1_000_000,
+                settings.streamIdleTimeout().toMillis());
+        stream = null;
+        try {
+            in.close();
+        } catch (java.io.IOException ignored) {
+            // closing is the point
+        }
+    }
+
+    /** The app says the token provider has a new token: sync at once (when started). */
+    void tokenRefreshed() {
+        if (started && !closed) {
+            forceBackgroundSync();
+        }
     }
 
     private static void sleep(long ms) {
@@ -476,6 +603,9 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
             scheduled.clear();
             if (periodic != null) {
                 periodic.cancel(false);
+            }
+            if (streamWatch != null) {
+                streamWatch.cancel(false);
             }
         }
         if (networkListener != null) {

@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.SubmissionPublisher;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * and stopped while it answers), every push and pull (an answer in some round-trip time, or a
  * failure), and a manual override ({@link #setOfflineMode}, for airplane mode and tests). The JVM
  * cannot see Wi-Fi or cellular, so {@link #connectionType()} comes from a pluggable
- * {@link ConnectionTypeProvider} (Android apps supply one).
+ * {@link ConnectionTypeProvider} (Android apps supply one). Round trips and the failure window are
+ * timed by the client's monotonic time source ({@link SyncClient.Builder#nanoTime}).
  *
  * <p>Thread-safe. Listeners and subscribers are called on the client's executor.
  */
@@ -63,6 +65,7 @@ public final class NetworkStateManager implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ConnectionTypeProvider typeProvider;
     private final RandomGenerator random;
+    private final LongSupplier nanoTime;
     private final SubmissionPublisher<Boolean> publisher;
     private final List<Consumer<Boolean>> listeners = new CopyOnWriteArrayList<>();
     private final Deque<Long> rtts = new ArrayDeque<>();
@@ -75,11 +78,12 @@ public final class NetworkStateManager implements AutoCloseable {
     private volatile boolean closed;
 
     NetworkStateManager(HttpTransport transport, ScheduledExecutorService scheduler, Executor executor,
-            ConnectionTypeProvider typeProvider, RandomGenerator random) {
+            ConnectionTypeProvider typeProvider, RandomGenerator random, LongSupplier nanoTime) {
         this.transport = transport;
         this.scheduler = scheduler;
         this.typeProvider = typeProvider;
         this.random = random;
+        this.nanoTime = nanoTime;
         this.publisher = new SubmissionPublisher<>(executor, 64);
     }
 
@@ -104,7 +108,7 @@ public final class NetworkStateManager implements AutoCloseable {
             return false;
         }
         synchronized (this) {
-            long now = System.nanoTime();
+            long now = nanoTime.getAsLong();
             while (!failures.isEmpty() && now - failures.peekFirst() > FAILURE_WINDOW.toNanos()) {
                 failures.removeFirst();
             }
@@ -183,7 +187,7 @@ public final class NetworkStateManager implements AutoCloseable {
     /** A request failed: a network failure means unreachable; any failure counts as recent. */
     void recordFailure(TransportException e) {
         synchronized (this) {
-            failures.addLast(System.nanoTime());
+            failures.addLast(nanoTime.getAsLong());
             while (failures.size() > 50) {
                 failures.removeFirst();
             }
@@ -243,10 +247,10 @@ public final class NetworkStateManager implements AutoCloseable {
         if (closed || offlineOverride) {
             return;
         }
-        long t0 = System.nanoTime();
+        long t0 = nanoTime.getAsLong();
         try {
             transport.health(PROBE_TIMEOUT);
-            recordSuccess(System.nanoTime() - t0);
+            recordSuccess(nanoTime.getAsLong() - t0);
         } catch (TransportException e) {
             Duration next;
             synchronized (this) {

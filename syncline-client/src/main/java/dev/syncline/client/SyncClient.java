@@ -35,7 +35,9 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -140,8 +142,8 @@ public final class SyncClient implements AutoCloseable {
         this.conflictService = new ConflictResolutionService(this, db, conflictEngine, watches);
         HttpTransport transport = serverUrl == null ? null : new HttpTransport(serverUrl,
                 () -> tokenProvider == null ? null : tokenProvider.get(), b.connectTimeout, b.requestTimeout);
-        this.engine = new SyncEngine(db, store, outbox, conflictEngine, transport, clientId, clock, b.pushBatchSize,
-                b.pullPageSize);
+        this.engine = new SyncEngine(db, store, outbox, conflictEngine, transport, clientId, clock, b.nanoTime,
+                b.pushBatchSize, b.pullPageSize);
         java.util.concurrent.ScheduledExecutorService scheduler = b.scheduler;
         if (scheduler == null && transport != null) {
             scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -155,11 +157,22 @@ public final class SyncClient implements AutoCloseable {
         }
         Executor callbacks = b.executor != null ? b.executor : ownedExecutor;
         this.network = new NetworkStateManager(transport, scheduler, callbacks, b.connectionTypeProvider,
-                b.random);
+                b.random, b.nanoTime);
         this.coordinator = transport == null ? null : new BackgroundSyncCoordinator(this, engine, outbox, db, network,
-                scheduler, clock, b.coordinatorSettings);
+                scheduler, clock, b.coordinatorSettings, b.streamThreadFactory, b.nanoTime);
         if (coordinator != null && b.backgroundSync) {
-            coordinator.start();
+            try {
+                coordinator.start();
+            } catch (RuntimeException e) {
+                // build() closes the file; the threads made here are ours to stop.
+                if (ownedScheduler != null) {
+                    ownedScheduler.shutdownNow();
+                }
+                if (ownedExecutor != null) {
+                    ownedExecutor.shutdownNow();
+                }
+                throw e;
+            }
         }
         int recovered = outbox.recoverInFlight();
         log.debug("sync client {} opened {} ({} entity types, {} in-flight operations recovered)", clientId, db.file(),
@@ -346,11 +359,18 @@ public final class SyncClient implements AutoCloseable {
 
     /**
      * Tells the client the token provider now has a fresh token after the server refused one;
-     * syncing resumes (it also resumes by itself once the provider returns a different token).
+     * syncing resumes, and a running {@link BackgroundSyncCoordinator} syncs at once. (Both also
+     * happen by themselves once the provider returns a different token; the coordinator notices
+     * within a quarter of a second.)
+     *
+     * @throws IllegalStateException when the client is closed
      */
     public void tokenRefreshed() {
         ensureOpen();
         engine.tokenRefreshed();
+        if (coordinator != null) {
+            coordinator.tokenRefreshed();
+        }
     }
 
     /** @return true while the server refuses the current token and syncing is stopped */
@@ -506,6 +526,14 @@ public final class SyncClient implements AutoCloseable {
         private java.util.concurrent.ScheduledExecutorService scheduler;
         private NetworkStateManager.ConnectionTypeProvider connectionTypeProvider = () -> NetworkStateManager.ConnectionType.UNKNOWN;
         private boolean providerSet;
+        private LongSupplier nanoTime = System::nanoTime;
+        private boolean nanoTimeSet;
+        private ThreadFactory streamThreadFactory = r -> {
+            Thread t = new Thread(r, "syncline-stream");
+            t.setDaemon(true);
+            return t;
+        };
+        private boolean streamThreadFactorySet;
 
         private Builder() {
         }
@@ -546,6 +574,39 @@ public final class SyncClient implements AutoCloseable {
         public Builder scheduler(java.util.concurrent.ScheduledExecutorService scheduler) {
             requireOnce("scheduler", this.scheduler, scheduler);
             this.scheduler = scheduler;
+            return this;
+        }
+
+        /**
+         * @param nanoTime monotonic time in nanoseconds, as {@link System#nanoTime()} (the default):
+         *     it times round trips (for {@link NetworkStateManager#hasGoodConnection()}), the window
+         *     in which recent failures count, and {@link SyncClient#sync(Duration)}'s deadline and
+         *     waits between retries. Tests pass a fake; a fake that never moves never lets a sync
+         *     time out. Retry times stored with operations outlive the process, so they use
+         *     {@link #clock(Clock)} instead. Must be thread-safe.
+         * @return this builder
+         * @throws InvalidInputException when null or set twice
+         */
+        public Builder nanoTime(LongSupplier nanoTime) {
+            requireOnce("nanoTime", nanoTimeSet ? this.nanoTime : null, nanoTime);
+            this.nanoTime = nanoTime;
+            this.nanoTimeSet = true;
+            return this;
+        }
+
+        /**
+         * @param factory makes the thread that reads the server's live stream ({@code /v1/stream})
+         *     for the {@link BackgroundSyncCoordinator} (default: a daemon thread named
+         *     {@code syncline-stream}). It is asked for one thread each time the coordinator
+         *     starts and must return it unstarted; the thread blocks on the network for as long
+         *     as the coordinator runs.
+         * @return this builder
+         * @throws InvalidInputException when null or set twice
+         */
+        public Builder streamThreadFactory(ThreadFactory factory) {
+            requireOnce("streamThreadFactory", streamThreadFactorySet ? streamThreadFactory : null, factory);
+            this.streamThreadFactory = factory;
+            this.streamThreadFactorySet = true;
             return this;
         }
 

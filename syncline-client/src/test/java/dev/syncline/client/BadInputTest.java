@@ -210,11 +210,20 @@ class BadInputTest {
         refused(() -> SyncClient.builder().token("a").tokenProvider(() -> "b"), "not both");
         refused(() -> SyncClient.builder().token(" "), "token is blank");
         refused(() -> SyncClient.builder().clock(null), "clock is null");
+        refused(() -> SyncClient.builder().nanoTime(null), "nanoTime is null");
+        refused(() -> SyncClient.builder().nanoTime(System::nanoTime).nanoTime(System::nanoTime), "nanoTime is set twice");
+        refused(() -> SyncClient.builder().streamThreadFactory(null), "streamThreadFactory is null");
+        refused(() -> SyncClient.builder().streamThreadFactory(Thread::new).streamThreadFactory(Thread::new),
+                "streamThreadFactory is set twice");
+        refused(() -> SyncClient.builder().database(dir.resolve("d.db")).serverUrl("http://127.0.0.1:9")
+                .streamThreadFactory(r -> null).backgroundSync(true).build(), "streamThreadFactory returned no thread");
         refused(() -> SyncClient.builder().healthThresholds(-1, Duration.ZERO), "maxPending");
         refused(() -> SyncClient.builder().register(TrackFlow.TRACKS).register(TrackFlow.TRACKS), "registered twice");
         refused(() -> SyncClient.builder().conflictStrategy("Bad", ConflictResolutionStrategy.MERGE), "type 'Bad'");
         refused(() -> SyncClient.builder().database(dir.resolve("c.db")).register(TrackFlow.TRACKS)
                 .conflictStrategy("audio_track", ConflictResolutionStrategy.MANUAL).build(), "its entity type says latest");
+        refused(() -> new BackgroundSyncCoordinator.Settings(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(-1)),
+                "streamIdleTimeout must be zero or positive");
         refused(() -> new RetryPolicy(Duration.ZERO, Duration.ofSeconds(1), 2, 0.5), "initialDelay");
         refused(() -> new RetryPolicy(Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 0.5), "maxDelay");
         refused(() -> new RetryPolicy(Duration.ofSeconds(1), Duration.ofSeconds(1), 0.5, 0.5), "multiplier");

@@ -23,8 +23,15 @@ final class Loopback implements AutoCloseable {
     SyncServer server;
 
     Loopback(Path dir) {
+        this(dir, b -> { });
+    }
+
+    /** @param serverConfig further server settings (clock, heartbeat, ...) */
+    Loopback(Path dir, Consumer<SyncServer.Builder> serverConfig) {
         this.dir = dir;
-        this.server = SyncServer.builder().port(0).dataDir(dir.resolve("server")).jwtSecret(SECRET).start();
+        SyncServer.Builder b = SyncServer.builder().port(0).dataDir(dir.resolve("server")).jwtSecret(SECRET);
+        serverConfig.accept(b);
+        this.server = b.start();
     }
 
     /** Restarts the server on the same data (a new port). */

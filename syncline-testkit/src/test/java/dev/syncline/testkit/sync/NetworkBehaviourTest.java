@@ -105,6 +105,31 @@ class NetworkBehaviourTest {
     }
 
     @Test
+    void aStreamReopenedIntoABlackholedNetwork_timesOut_insteadOfHangingForever_soPokesArriveAgain() throws Exception {
+        // Regression: the stream request had no timeout. When the link died by swallowing packets
+        // (connect succeeds, nothing answers) just as the stream was reopened, the reader waited
+        // for the response head forever, and the replica heard no poke again until restarted.
+        BackgroundSyncCoordinator.Settings pokesOnly = new BackgroundSyncCoordinator.Settings(Duration.ofMillis(20),
+                Duration.ofMillis(100), Duration.ZERO);
+        FaultyProxy proxy = keep(new FaultyProxy(net.server.port()));
+        SyncClient a = keep(net.client("a", proxy.url(), b -> b.token(Loopback.token("alice", S)).backgroundSync(true)
+                .backgroundSyncSettings(pokesOnly).timeouts(Duration.ofMillis(500), Duration.ofSeconds(1))));
+        SyncClient b = keep(net.client("b", bld -> bld.token(Loopback.token("bob", S))));
+        await("stream open", Duration.ofSeconds(10), () -> proxy.requests("/v1/stream") == 1
+                && a.coordinator().status().lastSyncAt() != null);
+
+        proxy.mode(FaultyProxy.Mode.BLACKHOLE); // the open stream ends; it is reopened into the black hole
+        Thread.sleep(300);
+        proxy.mode(FaultyProxy.Mode.PASS); // the black-holed connection stays silent; new ones work
+        await("stream open again", Duration.ofSeconds(15), () -> proxy.requests("/v1/stream") == 2);
+        Thread.sleep(1500); // longer than the request timeout: it bounds the wait for the head, not the stream
+        b.documents().put(S, "note", "n1", json("{\"t\":\"after the outage\"}"));
+        assertThat(b.sync().outcome()).isEqualTo(SyncReport.Outcome.CAUGHT_UP);
+        await("a hears of it by a poke", Duration.ofSeconds(10), () -> a.documents().get(S, "note", "n1").isPresent());
+        assertThat(proxy.requests("/v1/stream")).as("the same stream carried the poke").isEqualTo(2);
+    }
+
+    @Test
     void unauthorizedMidSync_stopsWithAuthenticationNeeded_keepsTheOperation_andResumesWithANewToken() {
         byte[] otherSecret = "some-other-secret-0123456789abcdefghij".getBytes(StandardCharsets.UTF_8);
         AtomicReference<String> token = new AtomicReference<>(Loopback.token("alice", S));
@@ -237,6 +262,54 @@ class NetworkBehaviourTest {
         try (SyncClient again = net.client("a", b -> b.token(Loopback.token("alice", S)))) {
             assertThat(again.sync().pushed()).isEqualTo(1);
         }
+    }
+
+    @Test
+    void aStreamThatFallsSilent_isDroppedAfterTheIdleTimeout_andTheReplicaCatchesUp() throws Exception {
+        // Regression: a stream whose link died without closing (no FIN, no RST: a NAT timeout, a
+        // sleeping laptop) was read forever. The replica heard no poke again and, with the network
+        // still counted as up, nothing else noticed. The server's heartbeats now keep a live stream
+        // from looking idle, and a silent one is dropped.
+        try (Loopback beating = new Loopback(dir.resolve("beating"), sb -> sb.heartbeat(Duration.ofMillis(100)))) {
+            BackgroundSyncCoordinator.Settings pokesOnly = new BackgroundSyncCoordinator.Settings(Duration.ofMillis(20),
+                    Duration.ofMillis(100), Duration.ZERO, Duration.ofSeconds(1));
+            FaultyProxy proxy = keep(new FaultyProxy(beating.server.port()));
+            SyncClient a = keep(beating.client("a", proxy.url(), b -> b.token(Loopback.token("alice", S))
+                    .backgroundSync(true).backgroundSyncSettings(pokesOnly).timeouts(Duration.ofMillis(500),
+                            Duration.ofSeconds(1))));
+            SyncClient b = keep(beating.client("b", bld -> bld.token(Loopback.token("bob", S))));
+            await("stream open", Duration.ofSeconds(10), () -> proxy.requests("/v1/stream") == 1
+                    && a.coordinator().status().lastSyncAt() != null);
+            Thread.sleep(2500);
+            assertThat(proxy.requests("/v1/stream")).as("heartbeats keep a live stream open past the idle timeout")
+                    .isEqualTo(1);
+
+            proxy.mode(FaultyProxy.Mode.STALL); // every open connection dies without a word
+            proxy.mode(FaultyProxy.Mode.PASS); // new connections work
+            b.documents().put(S, "note", "n1", json("{\"t\":\"while a was deaf\"}"));
+            assertThat(b.sync().outcome()).isEqualTo(SyncReport.Outcome.CAUGHT_UP);
+            await("a catches up", Duration.ofSeconds(15), () -> a.documents().get(S, "note", "n1").isPresent());
+            await("a listens again", Duration.ofSeconds(10), () -> proxy.requests("/v1/stream") == 2);
+        }
+    }
+
+    @Test
+    void theLastStatusOfAFinishedRun_listsNoOngoingSyncKeys() throws Exception {
+        // Regression: a run published its outcome (IDLE) while its key still counted as running,
+        // and nothing published after, so listeners were left with "IDLE, syncing: local-write".
+        SyncClient a = keep(net.client("a", b -> b.token(Loopback.token("alice", S)).backgroundSync(true)
+                .backgroundSyncSettings(FAST)));
+        List<BackgroundSyncCoordinator.Status> seen = new CopyOnWriteArrayList<>();
+        a.coordinator().addStatusListener(seen::add);
+        await("connected", Duration.ofSeconds(10), () -> a.network().isConnected());
+        a.documents().put(S, "note", "n1", json("{\"v\":1}"));
+        await("pushed", Duration.ofSeconds(10), () -> a.pendingOperations().getPendingOperationsCount() == 0
+                && !a.coordinator().hasPendingSync());
+        await("a snapshot without running keys", Duration.ofSeconds(5),
+                () -> a.coordinator().status().ongoingSyncKeys().isEmpty());
+        BackgroundSyncCoordinator.Status last = seen.get(seen.size() - 1);
+        assertThat(last.state()).isEqualTo(BackgroundSyncCoordinator.State.IDLE);
+        assertThat(last.ongoingSyncKeys()).isEmpty();
     }
 
     @Test

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,20 +96,22 @@ public final class SyncEngine {
     private final HttpTransport transport;
     private final String clientId;
     private final Clock clock;
+    private final LongSupplier nanoTime;
     private final int batchSize;
     private final int pageSize;
     private final ReentrantLock runLock = new ReentrantLock();
     private volatile Listener listener = new Listener() {
     };
-    private volatile String rejectedToken;
 
     /**
      * @param transport the server, or null when this replica has none
+     * @param clock wall time (persisted retry times)
+     * @param nanoTime monotonic time: round trips, sync deadlines and the waits between retries
      * @param batchSize push batch, 1 to 500
      * @param pageSize pull page, 1 to 1000
      */
     public SyncEngine(Database db, LocalStore store, Outbox outbox, Conflicts conflicts, HttpTransport transport,
-            String clientId, Clock clock, int batchSize, int pageSize) {
+            String clientId, Clock clock, LongSupplier nanoTime, int batchSize, int pageSize) {
         this.db = db;
         this.store = store;
         this.outbox = outbox;
@@ -116,6 +119,7 @@ public final class SyncEngine {
         this.transport = transport;
         this.clientId = clientId;
         this.clock = clock;
+        this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
         this.batchSize = batchSize;
         this.pageSize = pageSize;
     }
@@ -135,15 +139,16 @@ public final class SyncEngine {
         return SYNCING.get();
     }
 
-    /** @return true while the server refuses the current token */
+    /** @return true while the server refuses the token the next request would carry */
     public boolean authenticationNeeded() {
-        String rejected = rejectedToken;
-        return rejected != null && rejected.equals(transport == null ? null : transport.currentToken());
+        return transport != null && transport.tokenRefused();
     }
 
     /** Forgets that a token was refused (the app says it has a new one). */
     public void tokenRefreshed() {
-        rejectedToken = null;
+        if (transport != null) {
+            transport.forgetRefusedToken();
+        }
     }
 
     /**
@@ -165,9 +170,9 @@ public final class SyncEngine {
             long prevStart = 0;
             while (true) {
                 List<Outbox.Claimed> batch = claimBatch();
+                long start = nanoTime.getAsLong();
                 java.util.concurrent.CompletableFuture<PushResponse> answer = batch.isEmpty() ? null
                         : transport.pushAsync(request(batch));
-                long start = System.nanoTime();
                 if (prevBatch != null) {
                     try {
                         record(prevBatch, prevAnswer, prevStart, counts);
@@ -247,7 +252,7 @@ public final class SyncEngine {
             }
             throw e;
         }
-        listener.exchanged(System.nanoTime() - t0);
+        listener.exchanged(nanoTime.getAsLong() - t0);
         Map<String, Outbox.Claimed> byId = new LinkedHashMap<>();
         batch.forEach(op -> byId.put(op.opId(), op));
         Map<String, Long> applied = new LinkedHashMap<>();
@@ -300,8 +305,7 @@ public final class SyncEngine {
                 }
             });
             case UNAUTHORIZED -> {
-                outbox.release(ids);
-                rejectedToken = transport.currentToken();
+                outbox.release(ids); // the transport marked the token refused
                 log.warn("sync stopped: the server refused the token ({}); waiting for a new one", e.getMessage());
             }
         }
@@ -324,18 +328,17 @@ public final class SyncEngine {
             boolean fresh = cursor == null;
             PullPage page;
             do {
-                long t0 = System.nanoTime();
+                long t0 = nanoTime.getAsLong();
                 try {
                     page = transport.pull(cursor, pageSize);
                 } catch (TransportException e) {
                     listener.failed(e);
                     if (e.kind() == TransportException.Kind.UNAUTHORIZED) {
-                        rejectedToken = transport.currentToken();
                         log.warn("sync stopped: the server refused the token ({}); waiting for a new one", e.getMessage());
                     }
                     throw e;
                 }
-                listener.exchanged(System.nanoTime() - t0);
+                listener.exchanged(nanoTime.getAsLong() - t0);
                 PullPage p = page;
                 boolean first = fresh;
                 List<Change> deferred = new ArrayList<>();
@@ -349,6 +352,8 @@ public final class SyncEngine {
                 counts.pulled += applied;
                 for (Change ch : deferred) {
                     Conflicts.Outcome o = conflicts.settle(ch.scope(), ch.type(), ch.id(), ch);
+                    log.info("pull: version {} of {}/{}/{} met a pending local change: {}", ch.version(), ch.scope(),
+                            ch.type(), ch.id(), o);
                     if (o == Conflicts.Outcome.REMOTE_TAKEN || o == Conflicts.Outcome.REQUEUED) {
                         counts.settled++;
                     }
@@ -425,7 +430,7 @@ public final class SyncEngine {
      * @return what happened
      */
     public SyncReport sync(Duration timeout, boolean pull) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long deadline = nanoTime.getAsLong() + timeout.toNanos();
         long pushed = 0;
         long pulled = 0;
         long settled = 0;
@@ -503,8 +508,9 @@ public final class SyncEngine {
         return new SyncReport(outcome, pushed, pulled, settled, c[0], c[1], c[2], error);
     }
 
-    private static boolean waitUntil(long deadlineNanos, long millis) {
-        long left = deadlineNanos - System.nanoTime();
+    /** Sleeps {@code millis}, or less when the deadline comes first; false once it has passed. */
+    private boolean waitUntil(long deadlineNanos, long millis) {
+        long left = deadlineNanos - nanoTime.getAsLong();
         if (left <= 0) {
             return false;
         }
@@ -515,7 +521,7 @@ public final class SyncEngine {
             Thread.currentThread().interrupt();
             return false;
         }
-        return System.nanoTime() < deadlineNanos;
+        return nanoTime.getAsLong() < deadlineNanos;
     }
 
     private static final class TimeUnitMillis {

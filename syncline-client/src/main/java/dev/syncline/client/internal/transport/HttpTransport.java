@@ -27,6 +27,11 @@ import org.slf4j.LoggerFactory;
  * Protocol v1 over the JDK {@link HttpClient}: push, pull, health and the SSE stream. Every failure
  * becomes a {@link TransportException} whose kind follows the protocol's error table.
  *
+ * <p>A 401 marks the token that request carried as refused (not the token the provider returns
+ * by the time the answer comes: the app may have refreshed it meanwhile), and
+ * {@link #tokenRefused()} stays true until the provider returns another token or
+ * {@link #forgetRefusedToken()} is called.
+ *
  * <p>Thread-safe: the HTTP client is shared; each call is independent.
  */
 public final class HttpTransport {
@@ -36,6 +41,11 @@ public final class HttpTransport {
     private final Supplier<String> tokens;
     private final Duration requestTimeout;
     private final HttpClient http;
+    /** The token of the last 401 (its {@code token} null when the request carried none), or null. */
+    private volatile Refused refused;
+
+    private record Refused(String token) {
+    }
 
     /**
      * @param base the server's base URL
@@ -56,18 +66,30 @@ public final class HttpTransport {
         return tokens.get();
     }
 
+    /** @return true while the token the next request would carry is one the server refused (401) */
+    public boolean tokenRefused() {
+        Refused r = refused;
+        return r != null && Objects.equals(r.token(), tokens.get());
+    }
+
+    /** Forgets the refused token: the app says its provider has a new one. */
+    public void forgetRefusedToken() {
+        refused = null;
+    }
+
     /**
      * Sends one push.
      *
      * @throws TransportException when there is no 200 answer
      */
     public PushResponse push(PushRequest request) {
-        HttpRequest req = authed(HttpRequest.newBuilder(base.resolve("v1/push")))
+        String token = tokens.get();
+        HttpRequest req = authed(HttpRequest.newBuilder(base.resolve("v1/push")), token)
                 .timeout(requestTimeout)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(request)))
                 .build();
-        byte[] body = send(req);
+        byte[] body = send(req, token);
         return Json.read(body, PushResponse.class);
     }
 
@@ -78,7 +100,8 @@ public final class HttpTransport {
      * @return the answer; completes exceptionally with a {@link TransportException}
      */
     public java.util.concurrent.CompletableFuture<PushResponse> pushAsync(byte[] body) {
-        HttpRequest req = authed(HttpRequest.newBuilder(base.resolve("v1/push")))
+        String token = tokens.get();
+        HttpRequest req = authed(HttpRequest.newBuilder(base.resolve("v1/push")), token)
                 .timeout(requestTimeout)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
@@ -94,7 +117,7 @@ public final class HttpTransport {
                 throw new TransportException(TransportException.Kind.TRANSIENT, 0, "network", "POST /v1/push: " + e, null, e);
             }
             if (resp.statusCode() != 200) {
-                throw failure(resp.statusCode(), resp.body(), resp.headers().firstValue("Retry-After").orElse(null));
+                throw failure(resp.statusCode(), resp.body(), resp.headers().firstValue("Retry-After").orElse(null), token);
             }
             return Json.read(resp.body(), PushResponse.class);
         });
@@ -109,8 +132,9 @@ public final class HttpTransport {
      */
     public PullPage pull(String cursor, int limit) {
         String q = "v1/pull?limit=" + limit + (cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8));
-        HttpRequest req = authed(HttpRequest.newBuilder(base.resolve(q))).timeout(requestTimeout).GET().build();
-        return Json.read(send(req), PullPage.class);
+        String token = tokens.get();
+        HttpRequest req = authed(HttpRequest.newBuilder(base.resolve(q)), token).timeout(requestTimeout).GET().build();
+        return Json.read(send(req, token), PullPage.class);
     }
 
     /**
@@ -121,18 +145,26 @@ public final class HttpTransport {
      */
     public void health(Duration timeout) {
         HttpRequest req = HttpRequest.newBuilder(base.resolve("v1/health")).timeout(timeout).GET().build();
-        send(req);
+        send(req, null);
     }
 
     /**
-     * Reads {@code /v1/stream} until it ends or {@code onOpen}'s stream is closed; blocks.
+     * Reads {@code /v1/stream} until it ends or {@code onOpen}'s stream is closed; blocks. The
+     * server must answer (with the response head) within the request timeout.
      *
      * @param onOpen receives the open body so another thread can close it to stop the stream
      * @param onPoke called for each poke, on this thread
+     * @param onLine called for each line received (heartbeat comments included), on this thread,
+     *     so the caller can tell a silent stream from a live one
      * @throws TransportException when the stream cannot be opened or breaks
      */
-    public void stream(Consumer<InputStream> onOpen, Consumer<Poke> onPoke) {
-        HttpRequest req = authed(HttpRequest.newBuilder(base.resolve("v1/stream"))).GET().build();
+    public void stream(Consumer<InputStream> onOpen, Consumer<Poke> onPoke, Runnable onLine) {
+        String token = tokens.get();
+        // The timeout bounds the wait for the response head only (the JDK client stops its timer
+        // once the head arrives, so the stream itself lives on): a stream opened into a link that
+        // swallows packets must fail, not wait forever and leave the replica deaf to pokes.
+        HttpRequest req = authed(HttpRequest.newBuilder(base.resolve("v1/stream")), token).timeout(requestTimeout)
+                .GET().build();
         HttpResponse<InputStream> resp;
         try {
             resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
@@ -149,7 +181,7 @@ public final class HttpTransport {
             } catch (IOException e) {
                 body = new byte[0];
             }
-            throw failure(resp.statusCode(), body, resp.headers().firstValue("Retry-After").orElse(null));
+            throw failure(resp.statusCode(), body, resp.headers().firstValue("Retry-After").orElse(null), token);
         }
         try (InputStream in = resp.body();
                 BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
@@ -157,6 +189,7 @@ public final class HttpTransport {
             String event = null;
             String line;
             while ((line = r.readLine()) != null) {
+                onLine.run();
                 if (line.isEmpty()) {
                     event = null;
                 } else if (line.startsWith("event:")) {
@@ -174,15 +207,15 @@ public final class HttpTransport {
         }
     }
 
-    private HttpRequest.Builder authed(HttpRequest.Builder b) {
-        String token = tokens.get();
+    private static HttpRequest.Builder authed(HttpRequest.Builder b, String token) {
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
         return b;
     }
 
-    private byte[] send(HttpRequest req) {
+    /** Sends {@code req}, which carries {@code token} (null: none). */
+    private byte[] send(HttpRequest req, String token) {
         HttpResponse<byte[]> resp;
         try {
             resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
@@ -199,7 +232,15 @@ public final class HttpTransport {
         if (resp.statusCode() == 200) {
             return resp.body();
         }
-        throw failure(resp.statusCode(), resp.body(), resp.headers().firstValue("Retry-After").orElse(null));
+        throw failure(resp.statusCode(), resp.body(), resp.headers().firstValue("Retry-After").orElse(null), token);
+    }
+
+    /** As {@link #failure(int, byte[], String)}; a 401 also marks {@code token}, the one the request carried, refused. */
+    private TransportException failure(int status, byte[] body, String retryAfterHeader, String token) {
+        if (status == 401) {
+            refused = new Refused(token);
+        }
+        return failure(status, body, retryAfterHeader);
     }
 
     static TransportException failure(int status, byte[] body, String retryAfterHeader) {
