@@ -109,6 +109,34 @@ class WatchTest {
     }
 
     @Test
+    void documentWatcher_seesTheSyncStatusMoveThroughClaimAndAck() {
+        tracks.save(track("t1", 0));
+        Recorder<Optional<Document<com.fasterxml.jackson.databind.node.ObjectNode>>> r = new Recorder<>();
+        client.documents().watch("team-1", "audio_track", "t1").subscribe(r);
+        await().atMost(Duration.ofSeconds(10)).until(() -> r.items.size() == 1);
+
+        PendingOperation op = client.outbox().claim(10).get(0);
+        client.outbox().ack(op.opId(), 3);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> r.items.size() == 3);
+        assertThat(r.items).extracting(d -> d.orElseThrow().sync().syncStatus())
+                .containsExactly(dev.syncline.core.SyncStatus.PENDING, dev.syncline.core.SyncStatus.SYNCING,
+                        dev.syncline.core.SyncStatus.SYNCED);
+        assertThat(r.items.get(2).orElseThrow().sync().version()).isEqualTo(3);
+    }
+
+    @Test
+    void claimAndAck_withNobodyWatching_stillRecordTheStatus() {
+        tracks.save(track("t1", 0));
+        PendingOperation op = client.outbox().claim(10).get(0);
+        assertThat(tracks.document("team-1", "t1").orElseThrow().sync().syncStatus())
+                .isEqualTo(dev.syncline.core.SyncStatus.SYNCING);
+        client.outbox().ack(op.opId(), 3);
+        assertThat(tracks.document("team-1", "t1").orElseThrow().sync().syncStatus())
+                .isEqualTo(dev.syncline.core.SyncStatus.SYNCED);
+    }
+
+    @Test
     void watchers_onSeveralThreads_getEveryChangeOfTheirDocumentInOrder() throws Exception {
         int writers = 3;
         int writes = 200;

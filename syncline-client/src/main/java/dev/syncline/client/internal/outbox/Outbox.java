@@ -278,7 +278,7 @@ public final class Outbox {
                     + " json_extract(value, '$[0]') AS s, json_extract(value, '$[1]') AS t, json_extract(value, '$[2]') AS i,"
                     + " json_extract(value, '$[3]') AS n FROM json_each(?)) AS a"
                     + " WHERE documents.type = a.t AND documents.scope = a.s AND documents.id = a.i"
-                    + " RETURNING " + Rows.DOCUMENT_COLUMNS);
+                    + Rows.returning(tx));
             mark.setString(1, Json.write(docs));
             Rows.emitReturned(tx, mark);
             tx.emit(OutboxChanged.INSTANCE);
@@ -353,7 +353,7 @@ public final class Outbox {
                     + " ELSE (CASE WHEN sync_status = 'conflict' THEN 'conflict' ELSE 'synced' END) END"
                     + " FROM (SELECT r.*, EXISTS (SELECT 1 FROM outbox l WHERE l.scope = r.s AND l.type = r.t"
                     + " AND l.id = r.i AND l.seq > r.q AND l.state <> 'done') AS later FROM " + ACKED_ROWS + " AS r) AS a WHERE documents.type = a.t AND documents.scope = a.s AND documents.id = a.i"
-                    + " RETURNING " + Rows.DOCUMENT_COLUMNS);
+                    + Rows.returning(tx));
             doc.setLong(1, now);
             doc.setString(2, ackedJson);
             Rows.emitReturned(tx, doc);

@@ -47,6 +47,7 @@ public final class Database implements AutoCloseable {
     private final Path file;
     private final Connection writer;
     private final boolean fullSync;
+    private volatile java.util.function.BooleanSupplier documentRowsWanted = () -> true;
     private final Map<String, PreparedStatement> writerStatements = new HashMap<>();
     private final ReentrantLock writeLock = new ReentrantLock(true);
     private final BlockingQueue<Connection> readers;
@@ -58,6 +59,18 @@ public final class Database implements AutoCloseable {
     public final class Tx {
         private final List<Object> events = new ArrayList<>(2);
         private List<Runnable> afterCommit;
+        private Boolean rowsWanted;
+
+        /**
+         * @return whether anyone watches document changes, decided once per transaction: when
+         *     nobody does, writers may skip reading back the rows they change
+         */
+        public boolean documentRowsWanted() {
+            if (rowsWanted == null) {
+                rowsWanted = documentRowsWanted.getAsBoolean();
+            }
+            return rowsWanted;
+        }
 
         /** Runs {@code r} once the transaction has committed (still under the write lock). */
         public void afterCommit(Runnable r) {
@@ -185,6 +198,11 @@ public final class Database implements AutoCloseable {
     /** @return the database file */
     public Path file() {
         return file;
+    }
+
+    /** Sets what says whether anyone watches document changes (by default: always). */
+    public void documentRowsWanted(java.util.function.BooleanSupplier wanted) {
+        this.documentRowsWanted = java.util.Objects.requireNonNull(wanted, "wanted");
     }
 
     /** Registers a listener that receives each committed transaction's events, in commit order. */

@@ -28,9 +28,13 @@ public final class Rows {
 
     /**
      * Reads the document's current row inside {@code tx} and queues a {@link DocumentChanged} for
-     * it (with {@code null} when the row is gone), so watchers see the committed state.
+     * it (with {@code null} when the row is gone), so watchers see the committed state. Does nothing
+     * when nobody watches documents.
      */
     public static void emitCurrent(Database.Tx tx, String scope, String type, String id) throws SQLException {
+        if (!tx.documentRowsWanted()) {
+            return; // nobody watches documents: nothing to tell
+        }
         PreparedStatement ps = tx.prepare("SELECT " + DOCUMENT_COLUMNS + " FROM documents WHERE scope = ? AND type = ? AND id = ?");
         ps.setString(1, scope);
         ps.setString(2, type);
@@ -45,10 +49,23 @@ public final class Rows {
     }
 
     /**
-     * Runs a document write ending in {@code RETURNING} {@link #DOCUMENT_COLUMNS} and queues a
-     * {@link DocumentChanged} for each row it returned (no second read of the rows).
+     * The tail for a document write whose rows {@link #emitReturned} reports: {@code RETURNING}
+     * {@link #DOCUMENT_COLUMNS} when anyone watches documents, else nothing (reading the rows back
+     * costs about as much as writing them).
+     */
+    public static String returning(Database.Tx tx) {
+        return tx.documentRowsWanted() ? " RETURNING " + DOCUMENT_COLUMNS : "";
+    }
+
+    /**
+     * Runs a document write that ends in {@link #returning} and queues a {@link DocumentChanged}
+     * for each row it returned (no second read of the rows); when nobody watches, just runs it.
      */
     public static void emitReturned(Database.Tx tx, PreparedStatement returning) throws SQLException {
+        if (!tx.documentRowsWanted()) {
+            returning.executeUpdate();
+            return;
+        }
         try (ResultSet rs = returning.executeQuery()) {
             while (rs.next()) {
                 StoredDocument d = document(rs);

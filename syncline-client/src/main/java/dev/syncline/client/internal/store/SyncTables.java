@@ -123,7 +123,7 @@ public final class SyncTables {
                 + " ON CONFLICT (type, scope, id) DO UPDATE SET data = excluded.data, deleted = excluded.deleted,"
                 + " version = excluded.version, base_version = NULL, base_data = NULL, last_modified = excluded.last_modified,"
                 + " last_sync_time = excluded.last_sync_time, needs_sync = 0, sync_status = 'synced', retry_count = 0,"
-                + " sync_error = NULL RETURNING " + Rows.DOCUMENT_COLUMNS);
+                + " sync_error = NULL" + Rows.returning(tx));
         ps.setString(1, scope);
         ps.setString(2, type);
         ps.setString(3, id);

@@ -46,6 +46,7 @@ public final class WatchHub {
         this.db = Objects.requireNonNull(db, "db");
         this.executor = Objects.requireNonNull(executor, "executor");
         db.onCommit(this::onCommit);
+        db.documentRowsWanted(() -> !subs.isEmpty());
     }
 
     private void onCommit(List<Object> events) {
@@ -92,7 +93,9 @@ public final class WatchHub {
         return subscriber -> {
             Objects.requireNonNull(subscriber, "subscriber");
             QuerySub<T> sub = new QuerySub<>(subscriber, relevant, run);
-            subs.add(sub);
+            // Under the write lock: a transaction that began before this subscription (and so may
+            // have decided nobody watches) has committed before the first run reads.
+            db.underWriteLock(c -> subs.add(sub));
             subscriber.onSubscribe(sub);
             sub.schedule();
         };
