@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.syncline.core.Json;
 import dev.syncline.core.protocol.Poke;
 import dev.syncline.core.protocol.PullPage;
-import dev.syncline.core.protocol.PushRequest;
 import dev.syncline.core.protocol.PushResponse;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -75,22 +74,6 @@ public final class HttpTransport {
     /** Forgets the refused token: the app says its provider has a new one. */
     public void forgetRefusedToken() {
         refused = null;
-    }
-
-    /**
-     * Sends one push.
-     *
-     * @throws TransportException when there is no 200 answer
-     */
-    public PushResponse push(PushRequest request) {
-        String token = tokens.get();
-        HttpRequest req = authed(HttpRequest.newBuilder(base.resolve("v1/push")), token)
-                .timeout(requestTimeout)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(request)))
-                .build();
-        byte[] body = send(req, token);
-        return Json.read(body, PushResponse.class);
     }
 
     /**
