@@ -465,16 +465,7 @@ public final class Outbox {
      * @return the opIds removed
      */
     public List<String> discardOutstanding(Database.Tx tx, String scope, String type, String id) throws SQLException {
-        PreparedStatement sel = tx.prepare("SELECT op_id FROM outbox WHERE scope = ? AND type = ? AND id = ? AND state <> 'done' ORDER BY seq");
-        sel.setString(1, scope);
-        sel.setString(2, type);
-        sel.setString(3, id);
-        List<String> ids = new ArrayList<>();
-        try (ResultSet rs = sel.executeQuery()) {
-            while (rs.next()) {
-                ids.add(rs.getString(1));
-            }
-        }
+        List<String> ids = outstandingIds(tx, scope, type, id);
         if (!ids.isEmpty()) {
             PreparedStatement del = tx.prepare("DELETE FROM outbox WHERE scope = ? AND type = ? AND id = ? AND state <> 'done'");
             del.setString(1, scope);
