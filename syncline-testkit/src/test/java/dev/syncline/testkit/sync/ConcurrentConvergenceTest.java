@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.syncline.client.BackgroundSyncCoordinator;
 import dev.syncline.client.ConflictResolutionService.SettledConflict;
-import dev.syncline.client.Document;
 import dev.syncline.client.Durability;
 import dev.syncline.client.Resolution;
 import dev.syncline.client.RetryPolicy;
@@ -322,7 +321,7 @@ class ConcurrentConvergenceTest {
             for (Replica r : replicas) {
                 assertThat(r.client.conflicts().openConflicts()).as("open conflicts of c%d", r.index).isEmpty();
                 assertThat(r.client.pendingOperations().getPendingOperationsCount()).as("pending of c%d", r.index).isZero();
-                assertThat(state(r.client, scope)).as("replica c%d equals the server", r.index).isEqualTo(truth);
+                assertThat(Loopback.liveInScope(r.client, scope, TYPES)).as("replica c%d equals the server", r.index).isEqualTo(truth);
             }
         });
     }
@@ -349,7 +348,7 @@ class ConcurrentConvergenceTest {
         Map<String, JsonNode> truth = serverState(scope);
         Set<String> onRecord = new HashSet<>();
         for (Replica r : replicas) {
-            assertThat(state(r.client, scope)).as("replica c%d equals the server", r.index).isEqualTo(truth);
+            assertThat(Loopback.liveInScope(r.client, scope, TYPES)).as("replica c%d equals the server", r.index).isEqualTo(truth);
             assertThat(r.client.pendingOperations().getPendingOperationsCount()).isZero();
             assertThat(r.client.status().failedCount()).as("failed operations of c%d", r.index).isZero();
             assertThat(r.client.conflicts().openConflicts()).isEmpty();
@@ -383,18 +382,6 @@ class ConcurrentConvergenceTest {
         if (doc != null) {
             doc.fieldNames().forEachRemaining(into::add);
         }
-    }
-
-    private static Map<String, JsonNode> state(SyncClient c, String scope) {
-        Map<String, JsonNode> out = new TreeMap<>();
-        for (String t : TYPES) {
-            for (Document<ObjectNode> d : c.documents().list(scope, t)) {
-                if (!d.deleted()) {
-                    out.put(t + "/" + d.id(), d.value());
-                }
-            }
-        }
-        return out;
     }
 
     /** The server's live documents of {@code scope}, read by pulling from it directly. */

@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
-import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -152,9 +151,9 @@ class ConvergenceSimulationTest {
             try (SyncClient server = net.client("seed" + seed + "-server", b -> b.token(Loopback.token("view", scope))
                     .durability(Durability.NORMAL))) {
                 assertThat(server.sync().outcome()).isEqualTo(SyncReport.Outcome.CAUGHT_UP);
-                Map<String, JsonNode> truth = state(server, scope);
+                Map<String, JsonNode> truth = Loopback.liveInScope(server, scope, TYPES);
                 for (int i = 0; i < CLIENTS; i++) {
-                    assertThat(state(clients[i], scope)).as("replica c%d equals the server", i).isEqualTo(truth);
+                    assertThat(Loopback.liveInScope(clients[i], scope, TYPES)).as("replica c%d equals the server", i).isEqualTo(truth);
                     assertThat(clients[i].pendingOperations().getPendingOperationsCount()).isZero();
                     assertThat(clients[i].status().failedCount()).isZero();
                 }
@@ -209,17 +208,4 @@ class ConvergenceSimulationTest {
             doc.get("tags").forEach(t -> into.add(t.asText()));
         }
     }
-
-    private static Map<String, JsonNode> state(SyncClient c, String scope) {
-        Map<String, JsonNode> out = new TreeMap<>();
-        for (String t : TYPES) {
-            for (Document<ObjectNode> d : c.documents().list(scope, t)) {
-                if (!d.deleted()) {
-                    out.put(t + "/" + d.id(), d.value());
-                }
-            }
-        }
-        return out;
-    }
-
 }

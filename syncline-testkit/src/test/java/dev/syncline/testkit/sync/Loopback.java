@@ -1,5 +1,6 @@
 package dev.syncline.testkit.sync;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.syncline.client.Document;
 import dev.syncline.client.SyncClient;
@@ -68,6 +69,13 @@ final class Loopback implements AutoCloseable {
                 }
             }
         }
+        return out;
+    }
+
+    /** @return live documents of one scope of a replica as "type/id" to data */
+    static Map<String, JsonNode> liveInScope(SyncClient c, String scope, String... types) {
+        Map<String, JsonNode> out = new TreeMap<>();
+        live(c, scope, types).forEach((key, data) -> out.put(key.substring(scope.length() + 1), data));
         return out;
     }
 
