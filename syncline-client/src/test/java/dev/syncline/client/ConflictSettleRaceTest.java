@@ -25,7 +25,7 @@ class ConflictSettleRaceTest {
     }
 
     private static Change remote(long version, String data) {
-        return new Change("team-1", "note", "n1", version, false, json(data), "1795610081435-0000-server", "alice", version);
+        return new Change("team-1", "note", "n1", version, false, json(data), "1795610081435-0000-server", "alice", version, null);
     }
 
     @Test

@@ -15,7 +15,7 @@ class JsonTest {
     void pushResults_carryTheirStatusAndRoundTrip() {
         PushResponse r = new PushResponse(List.of(
                 new PushResult.Applied("o1", 2, 7),
-                new PushResult.Conflict("o2", new Change("s", "t", "i", 3, true, null, "h", "u", 9)),
+                new PushResult.Conflict("o2", new Change("s", "t", "i", 3, true, null, "h", "u", 9, null)),
                 PushResult.Rejected.of("o3", "forbidden", "no")));
         String json = Json.write(r);
         assertThat(json).contains("\"status\":\"applied\"", "\"status\":\"conflict\"", "\"status\":\"rejected\"",

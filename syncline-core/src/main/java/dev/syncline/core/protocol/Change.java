@@ -15,7 +15,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param hlc the HLC stamp of the write that made this version
  * @param updatedBy user id of that write
  * @param seq position of this version in its scope's change feed
+ * @param opId the push operation that produced this version; null when the server does not say
+ *     (a writer recognises the echo of its own operation by it)
  */
 public record Change(String scope, String type, String id, long version, boolean deleted,
-        @JsonInclude(JsonInclude.Include.ALWAYS) ObjectNode data, String hlc, String updatedBy, long seq) {
+        @JsonInclude(JsonInclude.Include.ALWAYS) ObjectNode data, String hlc, String updatedBy, long seq,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String opId) {
 }

@@ -293,7 +293,7 @@ public final class Conflicts {
             Local local = SyncTables.local(tx.connection(), row.scope(), row.type(), row.id());
             Change remote = row.remoteVersion() == 0 ? null : new Change(row.scope(), row.type(), row.id(), row.remoteVersion(),
                     row.remoteData() == null, row.remoteData() == null ? null : (ObjectNode) Json.parse(row.remoteData()),
-                    row.remoteHlc(), null, 0);
+                    row.remoteHlc(), null, 0, null);
             long now = clock.millis();
             String by;
             String valueJson;

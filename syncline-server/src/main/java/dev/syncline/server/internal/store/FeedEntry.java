@@ -21,14 +21,16 @@ import dev.syncline.core.protocol.Change;
  * @param hlc HLC stamp of the write
  * @param updatedBy writer
  * @param seq feed position
+ * @param opId the operation that produced this version, null when unknown
  */
-@JsonPropertyOrder({"scope", "type", "id", "version", "deleted", "data", "hlc", "updatedBy", "seq"})
+@JsonPropertyOrder({"scope", "type", "id", "version", "deleted", "data", "hlc", "updatedBy", "seq", "opId"})
 public record FeedEntry(String scope, String type, String id, long version, boolean deleted,
-        @JsonRawValue @JsonInclude(JsonInclude.Include.ALWAYS) String data, String hlc, String updatedBy, long seq) {
+        @JsonRawValue @JsonInclude(JsonInclude.Include.ALWAYS) String data, String hlc, String updatedBy, long seq,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String opId) {
 
     /** @return this entry with its data parsed */
     public Change toChange() {
         return new Change(scope, type, id, version, deleted, data == null ? null : (ObjectNode) Json.parse(data), hlc,
-                updatedBy, seq);
+                updatedBy, seq, opId);
     }
 }

@@ -216,7 +216,7 @@ abstract class SqlStore implements Store {
                     boolean deleted = op.kind() == OpKind.DELETE;
                     tally.count(current, deleted);
                     Change next = new Change(op.scope(), op.type(), op.id(), stored + 1, deleted,
-                            deleted ? null : op.data(), op.hlc(), userId, seq);
+                            deleted ? null : op.data(), op.hlc(), userId, seq, null);
                     bindDoc(upsert, next, deleted ? null : dataJson.get(i));
                     upsert.setLong(10, tally.writtenAt);
                     upsert.addBatch();
@@ -382,7 +382,7 @@ abstract class SqlStore implements Store {
             }
         }
         return new Change(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getBoolean(5),
-                node, rs.getString(7), rs.getString(8), rs.getLong(9));
+                node, rs.getString(7), rs.getString(8), rs.getLong(9), null);
     }
 
     @Override
@@ -420,7 +420,7 @@ abstract class SqlStore implements Store {
                             while (rs.next()) {
                                 FeedEntry ch = new FeedEntry(rs.getString(1), rs.getString(2), rs.getString(3),
                                         rs.getLong(4), rs.getBoolean(5), rs.getString(6), rs.getString(7),
-                                        rs.getString(8), rs.getLong(9));
+                                        rs.getString(8), rs.getLong(9), null);
                                 changes.add(ch);
                                 reached = ch.seq();
                                 got++;
