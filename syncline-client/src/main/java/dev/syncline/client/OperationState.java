@@ -9,7 +9,8 @@ import java.util.Set;
  * {@code PENDING → IN_FLIGHT} (claimed for a push), {@code IN_FLIGHT → DONE} (the server applied
  * it), {@code IN_FLIGHT → PENDING} (transient failure or a crash mid-push; retried later),
  * {@code IN_FLIGHT → FAILED} (permanent failure; kept as a dead letter) and {@code FAILED → PENDING}
- * (the app retries it). Nothing else is allowed. A FAILED operation can also be discarded by the
+ * (the app retries it), and {@code PENDING → DONE} (a sent operation whose acknowledgement was
+ * lost, recognised in the server's copy of the document: its echo). Nothing else is allowed. A FAILED operation can also be discarded by the
  * app, which removes it (and the later operations of its document) instead of moving it.
  */
 public enum OperationState {
@@ -37,7 +38,7 @@ public enum OperationState {
     /** @return the states this one may move to */
     public Set<OperationState> next() {
         return switch (this) {
-            case PENDING -> EnumSet.of(IN_FLIGHT);
+            case PENDING -> EnumSet.of(IN_FLIGHT, DONE);
             case IN_FLIGHT -> EnumSet.of(DONE, PENDING, FAILED);
             case FAILED -> EnumSet.of(PENDING);
             case DONE -> EnumSet.noneOf(OperationState.class);

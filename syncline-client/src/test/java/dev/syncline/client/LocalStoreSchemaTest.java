@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LocalStoreSchemaTest {
-    static final String LATEST = "4";
+    static final String LATEST = "5";
 
     @TempDir
     Path dir;
@@ -59,6 +59,8 @@ class LocalStoreSchemaTest {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
             st.execute("DROP TABLE pull_progress");
             st.execute("DROP TABLE discard_log");
+            st.execute("DROP TABLE deferred_changes");
+            st.execute("ALTER TABLE outbox DROP COLUMN sent");
             st.execute("INSERT INTO cursors (scope, cursor, updated_at) VALUES ('*', 'opaque-cursor', 1)");
             st.execute("PRAGMA user_version = 2");
         }

@@ -141,7 +141,8 @@ class OutboxTest {
         assertThat(client.outbox().fail(opId, "late", false)).as("fail after done").isFalse();
         assertThat(client.pendingOperations().operation(opId).orElseThrow().state()).isEqualTo(OperationState.DONE);
         assertThat(OperationState.DONE.canMoveTo(OperationState.PENDING)).isFalse();
-        assertThat(OperationState.PENDING.canMoveTo(OperationState.DONE)).isFalse();
+        assertThat(OperationState.FAILED.canMoveTo(OperationState.DONE)).isFalse();
+        assertThat(OperationState.PENDING.canMoveTo(OperationState.FAILED)).isFalse();
     }
 
     @Test

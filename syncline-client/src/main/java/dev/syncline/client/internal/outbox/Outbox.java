@@ -41,15 +41,48 @@ import org.slf4j.LoggerFactory;
  * claimable operations, priority first, then queue order.
  *
  * <p>Coalescing merges a new operation only into its document's newest operation, and only when
- * that one is PENDING and was never sent ({@code attempts = 0}): an operation the server may
- * already have applied must keep its opId and data, or idempotency would lose the new data.
+ * that one is PENDING and was never sent (never claimed for a push, {@code sent = 0}): an
+ * operation the server may already have applied must keep its opId and data, or idempotency would
+ * lose the new data. The claim that marks it sent is durable before the request leaves.
+ *
+ * <p>Echoes: a sent operation whose acknowledgement was lost can be recognised in the server's
+ * copy of its document (the change names the opId that produced it); {@link #ackEcho} then
+ * records it as applied, PENDING to DONE, exactly as an acknowledgement would.
  *
  * <p>Concurrency: thread-safe; all writes go through {@link Database#write}.
  */
 public final class Outbox {
     private static final Logger log = LoggerFactory.getLogger(Outbox.class);
     private static final String OP_COLUMNS =
-            "op_id, scope, type, id, op_type, priority, state, base_version, data, hlc, attempts, next_attempt_at, error, created_at, seq";
+            "op_id, scope, type, id, op_type, priority, state, base_version, data, hlc, attempts, next_attempt_at, error, created_at, seq,"
+            + " sent";
+
+    /**
+     * The oldest outstanding operation of a document: the only one that can have reached the
+     * server (a later one is claimed only once it is done).
+     *
+     * @param opId its opId
+     * @param state its state (never DONE)
+     * @param sent true once it was claimed for a push: the server may have applied it
+     * @param hlc its stamp, as sent
+     */
+    public record Outstanding(String opId, OperationState state, boolean sent, String hlc) {
+        /**
+         * @return true when {@code changeOpId} (or, when the server did not say, {@code changeHlc})
+         *     shows the change was made by this operation
+         */
+        public boolean producedBy(String changeOpId, String changeHlc) {
+            if (!sent) {
+                return false;
+            }
+            return changeOpId != null ? changeOpId.equals(opId) : hlc.equals(changeHlc);
+        }
+
+        /** @return true while the server may have applied it without this replica knowing */
+        public boolean fateUnknown() {
+            return sent && (state == OperationState.PENDING || state == OperationState.IN_FLIGHT);
+        }
+    }
 
     /** The rows of {@link #ackAll}'s JSON parameter: scope, type, id, queue seq, server version, opId. */
     private static final String ACKED_ROWS = "(SELECT json_extract(value, '$[0]') AS s, json_extract(value, '$[1]') AS t,"
@@ -60,10 +93,11 @@ public final class Outbox {
      * An operation claimed for a push, with its data as the stored JSON text (sent as it is).
      *
      * @param dataJson the document's data as JSON object text; null for a delete
+     * @param sentBefore true when an earlier push may already have delivered it
      */
     public record Claimed(String opId, String scope, String type, String id, OperationType operationType,
             SyncPriority priority, long baseVersion, String dataJson, String hlc, int attempts, Instant nextAttemptAt,
-            String error, Instant createdAt) {
+            String error, Instant createdAt, boolean sentBefore) {
         /** @return this operation as the public view, in {@code state} */
         public PendingOperation toPending(OperationState state) {
             return new PendingOperation(opId, scope, type, id, operationType, priority, state, baseVersion,
@@ -133,7 +167,7 @@ public final class Outbox {
             throw new InvalidInputException("invalid_operation", "hlc is missing");
         }
         long now = clock.millis();
-        PreparedStatement last = tx.prepare("SELECT seq, op_id, op_type, state, attempts, priority FROM outbox"
+        PreparedStatement last = tx.prepare("SELECT seq, op_id, op_type, state, sent, priority FROM outbox"
                 + " WHERE scope = ? AND type = ? AND id = ? AND state <> 'done' ORDER BY seq DESC LIMIT 1");
         last.setString(1, scope);
         last.setString(2, type);
@@ -171,7 +205,7 @@ public final class Outbox {
                 merged = OperationType.UPDATE; // update+update, delete+update (resurrect)
             }
             PreparedStatement upd = tx.prepare("UPDATE outbox SET op_type = ?, data = ?, hlc = ?, priority = ?,"
-                    + " updated_at = ? WHERE seq = ? AND state = 'pending' AND attempts = 0");
+                    + " updated_at = ? WHERE seq = ? AND state = 'pending' AND sent = 0");
             upd.setString(1, merged.wire());
             upd.setString(2, dataJson);
             upd.setString(3, hlc);
@@ -229,7 +263,9 @@ public final class Outbox {
         if (maxBytes < 1) {
             throw new InvalidInputException("invalid_batch", "claim byte budget must be positive: " + maxBytes);
         }
-        return db.writeRecoverable(tx -> {
+        // Durable (one disk sync per batch): once the request may have left, the operations must be
+        // known as sent after any crash, or a later write could merge into an applied operation.
+        return db.write(tx -> {
             long now = clock.millis();
             PreparedStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox o"
                     + " WHERE o.state = 'pending' AND o.next_attempt_at <= ?"
@@ -256,15 +292,13 @@ public final class Outbox {
             }
             // Set-based moves: one statement for the operations and one for their documents,
             // whatever the batch size. The rows were read in this transaction, so all still pend.
-            // (Committed without waiting for the disk: a claim lost in a machine crash leaves the
-            // operations pending, and one that survives is undone by recoverInFlight.)
             List<Object> ids = new ArrayList<>(claimed.size());
             List<Object> docs = new ArrayList<>(claimed.size());
             for (Claimed c : claimed) {
                 ids.add(c.opId());
                 docs.add(List.of(c.scope(), c.type(), c.id(), c.attempts()));
             }
-            PreparedStatement move = tx.prepare("UPDATE outbox SET state = 'in_flight', error = NULL, next_attempt_at = 0,"
+            PreparedStatement move = tx.prepare("UPDATE outbox SET state = 'in_flight', sent = 1, error = NULL, next_attempt_at = 0,"
                     + " updated_at = ? WHERE +state = 'pending' AND op_id IN (SELECT value FROM json_each(?))");
             move.setLong(1, now);
             move.setString(2, Json.write(ids));
@@ -317,10 +351,67 @@ public final class Outbox {
         }
         // Committed without waiting for the disk: if a machine crash loses this, the operations
         // are sent again and the server answers them from its opId memory, as applied.
-        return db.writeRecoverable(tx -> {
+        return db.writeRecoverable(tx -> acknowledge(tx, versions, "state = 'in_flight'"));
+    }
+
+    /**
+     * Inside {@code tx}: records that the server applied the sent operation {@code opId} as
+     * {@code serverVersion}, learnt from its echo (the server's copy of the document names it)
+     * rather than from the push's answer, which was lost. Same effect as {@link #ack}.
+     *
+     * @return false when {@code opId} is not a sent, outstanding operation (nothing changes)
+     */
+    public boolean ackEcho(Database.Tx tx, String opId, long serverVersion) throws SQLException {
+        requireOpId(opId);
+        if (serverVersion < 1) {
+            throw new InvalidInputException("invalid_version", "server version must be positive: " + serverVersion);
+        }
+        boolean acked = acknowledge(tx, java.util.Map.of(opId, serverVersion),
+                "state IN ('pending', 'in_flight') AND sent = 1") == 1;
+        if (acked) {
+            log.info("outbox: {} was applied as version {} (its acknowledgement was lost; recognised in the server's copy)",
+                    opId, serverVersion);
+        }
+        return acked;
+    }
+
+    /** Inside {@code tx}: the oldest outstanding operation of one document, or null when none is. */
+    public static Outstanding firstOutstanding(Database.Tx tx, String scope, String type, String id) throws SQLException {
+        return readOutstanding(tx.prepare(FIRST_OUTSTANDING), scope, type, id);
+    }
+
+    /** @return the oldest outstanding operation of one document, or null when none is */
+    public Outstanding firstOutstanding(String scope, String type, String id) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(FIRST_OUTSTANDING)) {
+                return readOutstanding(ps, scope, type, id);
+            }
+        });
+    }
+
+    private static final String FIRST_OUTSTANDING = "SELECT op_id, state, sent, hlc FROM outbox"
+            + " WHERE scope = ? AND type = ? AND id = ? AND state <> 'done' ORDER BY seq LIMIT 1";
+
+    private static Outstanding readOutstanding(PreparedStatement ps, String scope, String type, String id) throws SQLException {
+        ps.setString(1, scope);
+        ps.setString(2, type);
+        ps.setString(3, id);
+        try (ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? new Outstanding(rs.getString(1), OperationState.fromWire(rs.getString(2)), rs.getInt(3) != 0,
+                    rs.getString(4)) : null;
+        }
+    }
+
+    /**
+     * Moves the operations of {@code versions} that match {@code fromStates} to DONE, rebases the
+     * later operations of their documents and updates the documents, with a fixed number of
+     * statements whatever their count.
+     */
+    private int acknowledge(Database.Tx tx, java.util.Map<String, Long> versions, String fromStates) throws SQLException {
+        {
             long now = clock.millis();
             PreparedStatement done = tx.prepare("UPDATE outbox SET state = 'done', error = NULL, next_attempt_at = 0,"
-                    + " updated_at = ? WHERE state = 'in_flight' AND op_id IN (SELECT value FROM json_each(?))"
+                    + " updated_at = ? WHERE " + fromStates + " AND op_id IN (SELECT value FROM json_each(?))"
                     + " RETURNING op_id, scope, type, id, seq");
             done.setLong(1, now);
             done.setString(2, Json.write(versions.keySet()));
@@ -365,7 +456,7 @@ public final class Outbox {
                 }
             }
             return acked.size();
-        });
+        }
     }
 
     /**
@@ -439,6 +530,47 @@ public final class Outbox {
                     setDocumentStatus(tx, op, "pending", "status = 'syncing'", op.error(), op.attempts());
                     n++;
                 }
+            }
+            return n;
+        });
+    }
+
+    /**
+     * Marks pending operations as never sent again, after a push that certainly did not reach the
+     * server (the connection was never made, or the server refused it before reading it: 401, 429).
+     * Only for operations no earlier push may have delivered ({@link Claimed#sentBefore} false).
+     *
+     * @return how many were marked
+     */
+    public int unsent(java.util.Collection<String> opIds) {
+        if (opIds.isEmpty()) {
+            return 0;
+        }
+        return db.write(tx -> {
+            PreparedStatement ps = tx.prepare("UPDATE outbox SET sent = 0 WHERE state = 'pending' AND sent = 1"
+                    + " AND op_id IN (SELECT value FROM json_each(?))");
+            ps.setString(1, Json.write(opIds));
+            return ps.executeUpdate();
+        });
+    }
+
+    /**
+     * Makes pending operations due at once, skipping what is left of their backoff (the server
+     * was just reached, and a pulled change waits for their answer).
+     *
+     * @return how many were brought forward
+     */
+    public int dueNow(java.util.Collection<String> opIds) {
+        if (opIds.isEmpty()) {
+            return 0;
+        }
+        return db.write(tx -> {
+            PreparedStatement ps = tx.prepare("UPDATE outbox SET next_attempt_at = 0 WHERE state = 'pending'"
+                    + " AND next_attempt_at > 0 AND op_id IN (SELECT value FROM json_each(?))");
+            ps.setString(1, Json.write(opIds));
+            int n = ps.executeUpdate();
+            if (n > 0) {
+                tx.emit(OutboxChanged.INSTANCE);
             }
             return n;
         });
@@ -584,6 +716,8 @@ public final class Outbox {
      */
     public int recoverInFlight() {
         return db.write(tx -> {
+            // Whatever left them in flight, the request may have reached the server.
+            tx.prepare("UPDATE outbox SET sent = 1 WHERE state = 'in_flight' AND sent = 0").executeUpdate();
             PreparedStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE state = 'in_flight'");
             int n = 0;
             for (PendingOperation op : readOps(ps)) {
@@ -759,7 +893,7 @@ public final class Outbox {
         return new Claimed(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                 OperationType.fromWire(rs.getString(5)), SyncPriority.fromRank(rs.getInt(6)), rs.getLong(8),
                 rs.getString(9), rs.getString(10), rs.getInt(11), Instant.ofEpochMilli(rs.getLong(12)), rs.getString(13),
-                Instant.ofEpochMilli(rs.getLong(14)));
+                Instant.ofEpochMilli(rs.getLong(14)), rs.getInt(16) != 0);
     }
 
     private static List<PendingOperation> readOps(PreparedStatement ps) throws SQLException {

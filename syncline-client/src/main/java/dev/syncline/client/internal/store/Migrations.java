@@ -144,5 +144,23 @@ final class Migrations {
                       failed_op_id     TEXT    NOT NULL,
                       restored_version INTEGER,
                       discarded_at     INTEGER NOT NULL
-                    )"""));
+                    )"""),
+            // 5: recognising the echo of the replica's own writes. `sent` marks an operation that
+            // may have reached the server (it was claimed for a push): from then on it keeps its
+            // opId and data, and a pulled change can be its echo. `deferred_changes` keeps the
+            // newest pulled state of a document whose pending change could not be settled yet
+            // (its own operation's fate was unknown), so the state is not lost when the cursor
+            // moves past it.
+            List.of(
+                    "ALTER TABLE outbox ADD COLUMN sent INTEGER NOT NULL DEFAULT 0",
+                    "UPDATE outbox SET sent = 1 WHERE attempts > 0 OR state <> 'pending'",
+                    """
+                    CREATE TABLE deferred_changes (
+                      scope   TEXT    NOT NULL,
+                      type    TEXT    NOT NULL,
+                      id      TEXT    NOT NULL,
+                      version INTEGER NOT NULL,
+                      change  TEXT    NOT NULL,
+                      PRIMARY KEY (scope, type, id)
+                    ) WITHOUT ROWID"""));
 }

@@ -415,4 +415,54 @@ public final class SyncTables {
         ps.setLong(3, now);
         ps.executeUpdate();
     }
+
+    /**
+     * Keeps, inside the page's transaction, a pulled change that met a pending local change and
+     * could not be settled yet; only the newest state of a document is kept.
+     */
+    public static void defer(Database.Tx tx, dev.syncline.core.protocol.Change change) throws SQLException {
+        PreparedStatement ps = tx.prepare("INSERT INTO deferred_changes (scope, type, id, version, change) VALUES (?, ?, ?, ?, ?)"
+                + " ON CONFLICT (scope, type, id) DO UPDATE SET version = excluded.version, change = excluded.change"
+                + " WHERE excluded.version > deferred_changes.version");
+        ps.setString(1, change.scope());
+        ps.setString(2, change.type());
+        ps.setString(3, change.id());
+        ps.setLong(4, change.version());
+        ps.setString(5, dev.syncline.core.Json.write(change));
+        ps.executeUpdate();
+    }
+
+    /** @return the pulled changes waiting to be settled, oldest document key first */
+    public static List<dev.syncline.core.protocol.Change> deferred(Database db) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT change FROM deferred_changes ORDER BY scope, type, id");
+                    ResultSet rs = ps.executeQuery()) {
+                List<dev.syncline.core.protocol.Change> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(dev.syncline.core.Json.read(rs.getString(1), dev.syncline.core.protocol.Change.class));
+                }
+                return out;
+            }
+        });
+    }
+
+    /** @return true when a pulled change waits to be settled */
+    public static boolean anyDeferred(Database db) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM deferred_changes)");
+                    ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getInt(1) != 0;
+            }
+        });
+    }
+
+    /** Forgets the deferred change of a document once it is settled, unless a newer one took its place. */
+    public static void dropDeferred(Database.Tx tx, String scope, String type, String id, long version) throws SQLException {
+        PreparedStatement ps = tx.prepare("DELETE FROM deferred_changes WHERE scope = ? AND type = ? AND id = ? AND version <= ?");
+        ps.setString(1, scope);
+        ps.setString(2, type);
+        ps.setString(3, id);
+        ps.setLong(4, version);
+        ps.executeUpdate();
+    }
 }

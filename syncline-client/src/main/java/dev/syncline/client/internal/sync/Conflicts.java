@@ -123,11 +123,16 @@ public final class Conflicts {
 
     /**
      * True when the pending local change was already made on (or after) this server state, such
-     * as a resolution queued on it while a pull that carried it was settling: nothing to decide.
+     * as a resolution queued on it while a pull that carried it was settling, or when the replica
+     * already holds this state or a newer one: nothing to decide.
      */
     private static boolean alreadyOnTop(Local local, Change remote) {
-        return remote != null && local.exists() && local.needsSync() && local.openConflict() == null
-                && remote.version() <= local.baseVersion();
+        if (remote == null || !local.exists() || local.openConflict() != null) {
+            return false;
+        }
+        // With a pending change: it was made on this state or a later one. Without one: the
+        // replica already holds this state or a later one (a deferred change settled twice).
+        return remote.version() <= (local.needsSync() ? local.baseVersion() : local.version());
     }
 
     /** A decision: what to do and who decided. */

@@ -38,8 +38,18 @@ import org.slf4j.LoggerFactory;
  * and stops syncing until the token changes.
  *
  * <p>Pull pages from the stored cursor until {@code hasMore} is false; each page is applied with
- * its cursor, and the highest seq it carried per scope, in one transaction. A change to a document with a pending local change is never
- * applied over it: it is settled by {@link Conflicts} after the page commits.
+ * its cursor, and the highest seq it carried per scope, in one transaction. A change to a
+ * document with a pending local change is never applied over it: it is kept in the page's
+ * transaction as a deferred change and settled by {@link Conflicts} after the commit.
+ *
+ * <p>Own echoes (ARCHITECTURE.md invariant 7): a pulled change, or a push conflict's current
+ * state, made by the document's own sent operation (the change names its opId, or without one
+ * carries its HLC) is that operation's acknowledgement, lost on the way: the operation is
+ * recorded as applied and what was queued after it is rebased on it. A change made by someone
+ * else while the document's own sent operation has no answer yet is not settled either: the
+ * server may have applied that operation first, so settling now would take the replica's own
+ * write for the other side. It stays deferred (durably, so the cursor may move on) until a push
+ * answers for the operation, then it is settled on the right base.
  *
  * <p>Concurrency: thread-safe; runs are serialised by one lock, so push and pull of a replica
  * never overlap. The thread running a sync is marked so commit listeners can tell the engine's
@@ -266,7 +276,14 @@ public final class SyncEngine {
             if (r instanceof PushResult.Applied a) {
                 applied.put(a.opId(), a.version());
             } else if (r instanceof PushResult.Conflict c) {
-                conflicted.add(c);
+                Outbox.Claimed op = claimed.get(c.opId());
+                if (c.current() != null && producedBy(op, c.current())) {
+                    // The server's state is this very operation (applied before, and its memory of
+                    // the opId is gone): an acknowledgement, not a conflict with itself.
+                    applied.put(c.opId(), c.current().version());
+                } else {
+                    conflicted.add(c);
+                }
             } else if (r instanceof PushResult.Rejected j) {
                 rejected.add(j);
             }
@@ -292,6 +309,14 @@ public final class SyncEngine {
         for (String missing : byId.keySet()) {
             outbox.fail(missing, "the server's answer had no result for this operation", false);
         }
+        // Pulled changes that waited for these answers can be settled now.
+        if (SyncTables.anyDeferred(db)) {
+            settleDeferred(counts, java.util.Set.of());
+        }
+    }
+
+    private static boolean producedBy(Outbox.Claimed op, Change current) {
+        return current.opId() != null ? current.opId().equals(op.opId()) : op.hlc().equals(current.hlc());
     }
 
     private void handlePushFailure(List<Outbox.Claimed> batch, TransportException e, Counts counts) {
@@ -308,6 +333,10 @@ public final class SyncEngine {
                 outbox.release(ids); // the transport marked the token refused
                 log.warn("sync stopped: the server refused the token ({}); waiting for a new one", e.getMessage());
             }
+        }
+        if (e.neverDelivered()) {
+            // The server never saw this request: what it alone had sent may merge again.
+            outbox.unsent(batch.stream().filter(op -> !op.sentBefore()).map(Outbox.Claimed::opId).toList());
         }
         if (e.kind() != TransportException.Kind.UNAUTHORIZED) {
             log.info("push of {} operation(s) failed: {}", ids.size(), e.getMessage());
@@ -341,7 +370,7 @@ public final class SyncEngine {
                 listener.exchanged(nanoTime.getAsLong() - t0);
                 PullPage p = page;
                 boolean first = fresh;
-                List<Change> deferred = new ArrayList<>();
+                java.util.Set<String> deferred = new java.util.HashSet<>();
                 long applied = db.writeRecoverable(tx -> {
                     if (first) {
                         SyncTables.clearProgress(tx);
@@ -350,13 +379,8 @@ public final class SyncEngine {
                 });
                 fresh = false;
                 counts.pulled += applied;
-                for (Change ch : deferred) {
-                    Conflicts.Outcome o = conflicts.settle(ch.scope(), ch.type(), ch.id(), ch);
-                    log.info("pull: version {} of {}/{}/{} met a pending local change: {}", ch.version(), ch.scope(),
-                            ch.type(), ch.id(), o);
-                    if (o == Conflicts.Outcome.REMOTE_TAKEN || o == Conflicts.Outcome.REQUEUED) {
-                        counts.settled++;
-                    }
+                if (!deferred.isEmpty()) {
+                    settleDeferred(counts, deferred);
                 }
                 cursor = page.cursor();
             } while (page.hasMore());
@@ -364,7 +388,46 @@ public final class SyncEngine {
         return counts;
     }
 
-    private long applyPage(Database.Tx tx, PullPage page, List<Change> deferred) throws java.sql.SQLException {
+    /**
+     * Settles the deferred pulled changes whose documents' own operations have an answer; those
+     * still waiting for one stay deferred.
+     *
+     * @param justPulled documents (by {@link #key}) whose deferred change this pull brought: the
+     *     operation such a change waits for is made due at once, since the server just answered.
+     *     Only then, once per new remote state, so lost answers never turn into a retry loop.
+     */
+    private void settleDeferred(Counts counts, java.util.Set<String> justPulled) {
+        List<String> awaited = new ArrayList<>();
+        for (Change ch : SyncTables.deferred(db)) {
+            Outbox.Outstanding first = outbox.firstOutstanding(ch.scope(), ch.type(), ch.id());
+            if (first != null && first.fateUnknown()) {
+                log.debug("pull: version {} of {}/{}/{} waits until the push of {} is answered", ch.version(), ch.scope(),
+                        ch.type(), ch.id(), first.opId());
+                if (justPulled.contains(key(ch))) {
+                    awaited.add(first.opId());
+                }
+                continue;
+            }
+            Conflicts.Outcome o = conflicts.settle(ch.scope(), ch.type(), ch.id(), ch);
+            db.write(tx -> {
+                SyncTables.dropDeferred(tx, ch.scope(), ch.type(), ch.id(), ch.version());
+                return null;
+            });
+            log.info("pull: version {} of {}/{}/{} met a pending local change: {}", ch.version(), ch.scope(), ch.type(),
+                    ch.id(), o);
+            if (o == Conflicts.Outcome.REMOTE_TAKEN || o == Conflicts.Outcome.REQUEUED) {
+                counts.settled++;
+            }
+        }
+        // The server answers now: ask it about those operations at the next push, not after their backoff.
+        outbox.dueNow(awaited);
+    }
+
+    private static String key(Change ch) {
+        return ch.scope() + '/' + ch.type() + '/' + ch.id();
+    }
+
+    private long applyPage(Database.Tx tx, PullPage page, java.util.Set<String> deferred) throws java.sql.SQLException {
         long now = clock.millis();
         long n = 0;
         // Every change the cursor moves past counts, applied or not (our own push coming back,
@@ -379,7 +442,12 @@ public final class SyncEngine {
             SyncTables.Local local = SyncTables.local(tx, ch.scope(), ch.type(), ch.id());
             if (local.needsSync() || local.openConflict() != null) {
                 if (ch.version() > local.version()) {
-                    deferred.add(ch); // never over a pending local change: settle it after the commit
+                    Outbox.Outstanding own = Outbox.firstOutstanding(tx, ch.scope(), ch.type(), ch.id());
+                    if (own != null && own.producedBy(ch.opId(), ch.hlc()) && outbox.ackEcho(tx, own.opId(), ch.version())) {
+                        continue; // the echo of this replica's own write: its acknowledgement
+                    }
+                    SyncTables.defer(tx, ch); // never over a pending local change: settle it after the commit
+                    deferred.add(key(ch));
                 }
                 continue;
             }

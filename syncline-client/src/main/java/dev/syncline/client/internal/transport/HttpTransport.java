@@ -76,6 +76,16 @@ public final class HttpTransport {
         refused = null;
     }
 
+    /** True when no connection could be made, so no byte of the request can have left. */
+    private static boolean connectFailed(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException || t instanceof java.net.http.HttpConnectTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Sends one push, already written as a request body, without waiting for the answer.
      *
@@ -93,6 +103,10 @@ public final class HttpTransport {
             if (err != null) {
                 Throwable e = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
                         ? err.getCause() : err;
+                if (connectFailed(e)) {
+                    throw new TransportException(TransportException.Kind.TRANSIENT, 0, "connect",
+                            "POST /v1/push: no connection to the server: " + e, null, e);
+                }
                 if (e instanceof java.net.http.HttpTimeoutException) {
                     throw new TransportException(TransportException.Kind.TRANSIENT, 0, "timeout",
                             "POST /v1/push timed out", null, e);

@@ -60,4 +60,12 @@ public final class TransportException extends SynclineException {
     public Duration retryAfter() {
         return retryAfter;
     }
+
+    /**
+     * @return true when the request certainly did not reach the server's application: no
+     *     connection could be made, or the server refused it unread (401, 429)
+     */
+    public boolean neverDelivered() {
+        return "connect".equals(code) || status == 401 || status == 429;
+    }
 }
