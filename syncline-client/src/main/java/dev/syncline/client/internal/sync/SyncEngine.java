@@ -352,6 +352,9 @@ public final class SyncEngine {
         Counts counts = new Counts();
         run(() -> {
             listener.phase(Phase.PULLING);
+            if (SyncTables.anyDeferred(db)) {
+                settleDeferred(counts, java.util.Set.of()); // left by a run that stopped before settling them
+            }
             String cursor = SyncTables.cursor(db);
             // From no cursor the feed starts over, so progress recorded before does not describe it.
             boolean fresh = cursor == null;
