@@ -12,8 +12,6 @@ import dev.syncline.client.internal.transport.HttpTransport;
 import dev.syncline.client.internal.watch.WatchHub;
 import dev.syncline.core.merge.ThreeWayMerge;
 import dev.syncline.core.ConflictResolutionStrategy;
-import dev.syncline.core.Hlc;
-import dev.syncline.core.HlcClock;
 import dev.syncline.core.InvalidInputException;
 import dev.syncline.core.Json;
 import dev.syncline.core.Names;
@@ -93,10 +91,9 @@ public final class SyncClient implements AutoCloseable {
         this.clock = b.clock;
         this.clientId = LocalStore.metaOrInit(db, "client_id", UUID.randomUUID().toString());
         this.outbox = new Outbox(db, clock, b.retryPolicy, b.random);
-        String saved = LocalStore.meta(db, "hlc").orElse(null);
-        Hlc last = saved != null && Hlc.isValid(saved) ? Hlc.parse(saved) : null;
-        // Restart the clock at or above the last stamp this replica issued, so stamps never go back.
-        this.store = new LocalStore(db, outbox, new HlcClock(clock, clientId, last), clock);
+        // Resume the clock at the last stamp this replica issued or adopted: never below it, and
+        // not ahead of the wall clock.
+        this.store = new LocalStore(db, outbox, LocalStore.restoreClock(db, clock, clientId, b.maxClockDrift), clock);
         if (b.serverUrl != null) {
             store.putMeta("server_url", b.serverUrl.toString());
         }
@@ -490,6 +487,9 @@ public final class SyncClient implements AutoCloseable {
         return new Document<>(d.scope(), d.type(), d.id(), value, d.deleted(), d.sync());
     }
 
+    /** Default of {@link Builder#maxClockDrift}: 1 minute. */
+    public static final Duration DEFAULT_MAX_CLOCK_DRIFT = Duration.ofMinutes(1);
+
     /**
      * Builds a {@link SyncClient}. Settings are checked when given and when built; each may be
      * given once. Not thread-safe.
@@ -534,8 +534,31 @@ public final class SyncClient implements AutoCloseable {
             return t;
         };
         private boolean streamThreadFactorySet;
+        private Duration maxClockDrift = DEFAULT_MAX_CLOCK_DRIFT;
+        private boolean driftSet;
 
         private Builder() {
+        }
+
+        /**
+         * Sets how far ahead of this replica's wall clock a pulled write's HLC stamp may be dated
+         * and still be adopted by the replica's clock (default 1 minute). A stamp further ahead
+         * comes from a replica whose clock is wrong (or this one's is); adopting it would date
+         * this replica's own writes, and those of every replica that syncs with it, that far in
+         * the future. See {@link dev.syncline.core.HlcClock} for the trade-off. Zero adopts no
+         * stamp dated after this replica's clock.
+         *
+         * @return this builder
+         * @throws InvalidInputException when null, negative or set twice
+         */
+        public Builder maxClockDrift(Duration drift) {
+            requireOnce("maxClockDrift", driftSet ? maxClockDrift : null, drift);
+            if (drift.isNegative()) {
+                throw new InvalidInputException("invalid_setting", "maxClockDrift must be zero or positive: " + drift);
+            }
+            this.maxClockDrift = drift;
+            this.driftSet = true;
+            return this;
         }
 
         /**

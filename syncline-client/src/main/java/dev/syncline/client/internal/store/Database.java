@@ -59,6 +59,7 @@ public final class Database implements AutoCloseable {
     public final class Tx {
         private final List<Object> events = new ArrayList<>(2);
         private List<Runnable> afterCommit;
+        private Map<Object, TxWork<?>> beforeCommit;
         private Boolean rowsWanted;
 
         /**
@@ -78,6 +79,19 @@ public final class Database implements AutoCloseable {
                 afterCommit = new ArrayList<>(1);
             }
             afterCommit.add(r);
+        }
+
+        /**
+         * Runs {@code work} inside this transaction just before it commits, once per {@code key}
+         * however often it is asked for (the first registration wins), in registration order.
+         * For state that many steps of one transaction change but that needs writing once, such
+         * as the clock's last stamp.
+         */
+        public void beforeCommit(Object key, TxWork<?> work) {
+            if (beforeCommit == null) {
+                beforeCommit = new java.util.LinkedHashMap<>(2);
+            }
+            beforeCommit.putIfAbsent(key, work);
         }
 
         /** @return a cached prepared statement on the writer connection (do not close it) */
@@ -241,6 +255,11 @@ public final class Database implements AutoCloseable {
                 }
                 tx.prepare("BEGIN IMMEDIATE").execute();
                 result = work.run(tx);
+                if (tx.beforeCommit != null) {
+                    for (TxWork<?> w : tx.beforeCommit.values()) {
+                        w.run(tx);
+                    }
+                }
                 tx.prepare("COMMIT").execute();
             } catch (SQLException e) {
                 rollback();
