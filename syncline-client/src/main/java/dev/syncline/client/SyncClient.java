@@ -58,7 +58,9 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Thread-safe: share one instance per database file for the app's lifetime.
+ * <p>Thread-safe: share one instance per database file for the app's lifetime. A second client
+ * on a file that is open already, in this process or another, is refused with
+ * {@link DatabaseInUseException} until the first one is closed (or its process ends).
  */
 public final class SyncClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SyncClient.class);
@@ -916,6 +918,8 @@ public final class SyncClient implements AutoCloseable {
          *
          * @throws InvalidInputException when the database is not set, or a registered type's
          *     strategy contradicts one given by {@link #conflictStrategy}
+         * @throws DatabaseInUseException when another client, in this process or another one,
+         *     has the file open
          * @throws dev.syncline.client.internal.store.LocalStoreException when the file cannot be opened
          */
         public SyncClient build() {

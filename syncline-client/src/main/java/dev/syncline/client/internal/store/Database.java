@@ -34,6 +34,11 @@ import org.sqlite.SQLiteConfig;
  * {@link #writeRecoverable} commits without waiting for the disk even under {@code FULL}, for the
  * sync engine's bookkeeping that is redone from the server if a machine crash loses it; the WAL
  * is appended in commit order, so the next synced commit makes it durable too, never out of order.
+ *
+ * <p>One client per file: {@link #open} locks the file (see {@code StoreLock}) before it touches
+ * it and {@link #close} releases it after, so a second opener, in this process or another, is
+ * refused with {@link dev.syncline.client.DatabaseInUseException} instead of sharing the first
+ * one's client id and clock.
  */
 public final class Database implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Database.class);
@@ -45,6 +50,7 @@ public final class Database implements AutoCloseable {
     private static final int READER_CACHE_KIB = 8 * 1024;
 
     private final Path file;
+    private final StoreLock lock;
     private final Connection writer;
     private final boolean fullSync;
     private volatile java.util.function.BooleanSupplier documentRowsWanted = () -> true;
@@ -129,27 +135,33 @@ public final class Database implements AutoCloseable {
         R run(Connection c) throws SQLException;
     }
 
-    private Database(Path file, Connection writer, BlockingQueue<Connection> readers, boolean fullSync) {
+    private Database(Path file, StoreLock lock, Connection writer, BlockingQueue<Connection> readers, boolean fullSync) {
         this.fullSync = fullSync;
         this.file = file;
+        this.lock = lock;
         this.writer = writer;
         this.readers = readers;
     }
 
     /**
-     * Opens the file (creating it and its directory if needed) and migrates its schema.
+     * Locks the file for this process's one client, opens it (creating it and its directory if
+     * needed) and migrates its schema.
      *
      * @param fullSync true for {@code synchronous=FULL}, false for {@code NORMAL}
+     * @throws dev.syncline.client.DatabaseInUseException when another client, in this process or
+     *     another one, has the file open (nothing is touched)
      * @throws LocalStoreException when the file cannot be opened or migrated
      */
     public static Database open(Path file, boolean fullSync) {
         Path abs = file.toAbsolutePath();
         String url = "jdbc:sqlite:" + abs;
         Connection writer = null;
+        StoreLock lock = null;
         try {
             if (abs.getParent() != null) {
                 Files.createDirectories(abs.getParent());
             }
+            lock = StoreLock.acquire(abs);
             SQLiteConfig cfg = new SQLiteConfig();
             cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
             cfg.setSynchronous(fullSync ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.NORMAL);
@@ -158,7 +170,7 @@ public final class Database implements AutoCloseable {
             writer = DriverManager.getConnection(url, cfg.toProperties());
             migrate(writer, abs);
             BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
-            Database db = new Database(abs, writer, readers, fullSync);
+            Database db = new Database(abs, lock, writer, readers, fullSync);
             SQLiteConfig readCfg = new SQLiteConfig();
             readCfg.setBusyTimeout(30_000);
             readCfg.setReadOnly(true);
@@ -170,13 +182,19 @@ public final class Database implements AutoCloseable {
             }
             log.debug("opened local store {}", abs);
             return db;
-        } catch (SQLException | java.io.IOException e) {
+        } catch (SQLException | java.io.IOException | RuntimeException e) {
             if (writer != null) {
                 try {
                     writer.close();
                 } catch (SQLException ignored) {
                     // already failing
                 }
+            }
+            if (lock != null) {
+                lock.close();
+            }
+            if (e instanceof RuntimeException r) {
+                throw r;
             }
             throw new LocalStoreException("cannot open local store " + abs + ": " + e.getMessage(), e);
         }
@@ -371,6 +389,7 @@ public final class Database implements AutoCloseable {
             for (Connection r : allReaders) {
                 quietly(r);
             }
+            lock.close();
             log.debug("closed local store {}", file);
         } finally {
             writeLock.unlock();
