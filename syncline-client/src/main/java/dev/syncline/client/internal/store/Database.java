@@ -39,6 +39,10 @@ import org.sqlite.SQLiteConfig;
  * it and {@link #close} releases it after, so a second opener, in this process or another, is
  * refused with {@link dev.syncline.client.DatabaseInUseException} instead of sharing the first
  * one's client id and clock.
+ *
+ * <p>Space: files use {@code auto_vacuum=INCREMENTAL} (a file made before that is converted by one
+ * {@code VACUUM} when opened), so {@link #incrementalVacuum} can hand freed pages back to the
+ * file system without rewriting the file.
  */
 public final class Database implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Database.class);
@@ -48,6 +52,8 @@ public final class Database implements AutoCloseable {
     // most pages (outbox, documents and their indexes), readers serve queries.
     private static final int WRITER_CACHE_KIB = 32 * 1024;
     private static final int READER_CACHE_KIB = 8 * 1024;
+
+    private static final long JOURNAL_SIZE_LIMIT_BYTES = 16L * 1024 * 1024;
 
     private final Path file;
     private final StoreLock lock;
@@ -169,6 +175,11 @@ public final class Database implements AutoCloseable {
             cfg.setCacheSize(-WRITER_CACHE_KIB);
             writer = DriverManager.getConnection(url, cfg.toProperties());
             migrate(writer, abs);
+            useIncrementalVacuum(writer, abs);
+            try (Statement st = writer.createStatement()) {
+                // Without a limit a WAL file keeps the size of its largest burst of writes.
+                st.execute("PRAGMA journal_size_limit = " + JOURNAL_SIZE_LIMIT_BYTES);
+            }
             BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
             Database db = new Database(abs, lock, writer, readers, fullSync);
             SQLiteConfig readCfg = new SQLiteConfig();
@@ -198,6 +209,63 @@ public final class Database implements AutoCloseable {
             }
             throw new LocalStoreException("cannot open local store " + abs + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Makes the file {@code auto_vacuum=INCREMENTAL}. SQLite takes the setting only before the
+     * first table exists (and setting WAL mode already initialises a new file), so a file that
+     * does not have it yet is rebuilt once by {@code VACUUM}: instant for a new file, a one-time
+     * cost proportional to the size for a file made by an earlier version.
+     */
+    private static void useIncrementalVacuum(Connection c, Path file) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            if (pragma(st, "auto_vacuum") == 2) {
+                return;
+            }
+            long pages = pragma(st, "page_count");
+            long started = System.nanoTime();
+            st.execute("PRAGMA auto_vacuum = INCREMENTAL");
+            st.execute("VACUUM");
+            if (pages > 16) {
+                log.info("local store {} converted to incremental vacuum ({} pages, {} ms)", file, pages,
+                        (System.nanoTime() - started) / 1_000_000);
+            }
+        }
+    }
+
+    private static long pragma(Statement st, String name) throws SQLException {
+        try (ResultSet rs = st.executeQuery("PRAGMA " + name)) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    /**
+     * Hands the file's free pages back to the file system (in one write transaction), so the file
+     * shrinks after rows were deleted. Cheap when there is little to free.
+     *
+     * @return how many pages were freed
+     */
+    public long incrementalVacuum() {
+        return write(tx -> {
+            try (Statement st = tx.connection().createStatement()) {
+                long free = pragma(st, "freelist_count");
+                if (free == 0) {
+                    return 0L;
+                }
+                // executeUpdate steps the pragma to its end: it frees one page per step.
+                st.executeUpdate("PRAGMA incremental_vacuum");
+                return free - pragma(st, "freelist_count");
+            }
+        });
+    }
+
+    /** @return pages in the file and free pages among them, as {@code [page_count, freelist_count]} */
+    public long[] pageCounts() {
+        return read(c -> {
+            try (Statement st = c.createStatement()) {
+                return new long[] {pragma(st, "page_count"), pragma(st, "freelist_count")};
+            }
+        });
     }
 
     private static void migrate(Connection c, Path file) throws SQLException {
