@@ -174,8 +174,8 @@ public final class Database implements AutoCloseable {
             cfg.setBusyTimeout(30_000);
             cfg.setCacheSize(-WRITER_CACHE_KIB);
             writer = DriverManager.getConnection(url, cfg.toProperties());
-            migrate(writer, abs);
-            useIncrementalVacuum(writer, abs);
+            boolean existed = migrate(writer, abs);
+            useIncrementalVacuum(writer, abs, existed);
             try (Statement st = writer.createStatement()) {
                 // Without a limit a WAL file keeps the size of its largest burst of writes.
                 st.execute("PRAGMA journal_size_limit = " + JOURNAL_SIZE_LIMIT_BYTES);
@@ -217,7 +217,7 @@ public final class Database implements AutoCloseable {
      * does not have it yet is rebuilt once by {@code VACUUM}: instant for a new file, a one-time
      * cost proportional to the size for a file made by an earlier version.
      */
-    private static void useIncrementalVacuum(Connection c, Path file) throws SQLException {
+    private static void useIncrementalVacuum(Connection c, Path file, boolean existed) throws SQLException {
         try (Statement st = c.createStatement()) {
             if (pragma(st, "auto_vacuum") == 2) {
                 return;
@@ -226,7 +226,7 @@ public final class Database implements AutoCloseable {
             long started = System.nanoTime();
             st.execute("PRAGMA auto_vacuum = INCREMENTAL");
             st.execute("VACUUM");
-            if (pages > 16) {
+            if (existed) {
                 log.info("local store {} converted to incremental vacuum ({} pages, {} ms)", file, pages,
                         (System.nanoTime() - started) / 1_000_000);
             }
@@ -268,7 +268,8 @@ public final class Database implements AutoCloseable {
         });
     }
 
-    private static void migrate(Connection c, Path file) throws SQLException {
+    /** @return true when the file had a schema already (it is not new) */
+    private static boolean migrate(Connection c, Path file) throws SQLException {
         try (Statement st = c.createStatement()) {
             int current;
             try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
@@ -292,6 +293,7 @@ public final class Database implements AutoCloseable {
                 }
                 log.info("migrated local store {} to schema version {}", file, v + 1);
             }
+            return current > 0;
         }
     }
 
