@@ -215,7 +215,9 @@ public final class Database implements AutoCloseable {
      * Makes the file {@code auto_vacuum=INCREMENTAL}. SQLite takes the setting only before the
      * first table exists (and setting WAL mode already initialises a new file), so a file that
      * does not have it yet is rebuilt once by {@code VACUUM}: instant for a new file, a one-time
-     * cost proportional to the size for a file made by an earlier version.
+     * cost proportional to the size for a file made by an earlier version. A conversion that
+     * fails (VACUUM needs free disk space of about the file's size) is logged and tried again at
+     * the next open; the file works as before meanwhile (freed pages are reused, not returned).
      */
     private static void useIncrementalVacuum(Connection c, Path file, boolean existed) throws SQLException {
         try (Statement st = c.createStatement()) {
@@ -225,7 +227,13 @@ public final class Database implements AutoCloseable {
             long pages = pragma(st, "page_count");
             long started = System.nanoTime();
             st.execute("PRAGMA auto_vacuum = INCREMENTAL");
-            st.execute("VACUUM");
+            try {
+                st.execute("VACUUM");
+            } catch (SQLException e) {
+                log.warn("local store {} not converted to incremental vacuum ({} pages): {}; it keeps its size"
+                        + " until a later open converts it", file, pages, e.getMessage());
+                return;
+            }
             if (existed) {
                 log.info("local store {} converted to incremental vacuum ({} pages, {} ms)", file, pages,
                         (System.nanoTime() - started) / 1_000_000);
