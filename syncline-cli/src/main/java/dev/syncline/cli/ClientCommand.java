@@ -3,6 +3,7 @@ package dev.syncline.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.syncline.client.DatabaseInUseException;
 import dev.syncline.client.Document;
 import dev.syncline.client.PendingOperation;
 import dev.syncline.client.ReplicaStatus;
@@ -14,6 +15,7 @@ import dev.syncline.core.SyncConflict;
 import dev.syncline.core.SyncMetadata;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,10 +31,18 @@ import picocli.CommandLine.ParentCommand;
  * {@code syncline client}: drives a real client replica in a SQLite file. Every command here works
  * on the file alone and returns at once; writes wait in the outbox for a later {@code sync}.
  * Output is one JSON document on stdout. Exit codes: 0 success, 1 failure (such as a missing
- * document), 64 bad usage (including bad names and malformed JSON).
+ * document, or the file held by another client for longer than {@code --lock-wait}), 64 bad usage
+ * (including bad names and malformed JSON).
+ *
+ * <p>One client at a time per file: commands started together on one file take turns (each
+ * waits up to {@code --lock-wait} for the file, 10 s by default), so each either finishes or
+ * fails with one line on stderr; none sees another's half-done work.
  */
 @Command(name = "client", mixinStandardHelpOptions = true,
-        description = "Work on a client replica (a SQLite file): local writes queued for push, reads, outbox.",
+        description = {"Work on a client replica (a SQLite file): local writes queued for push, reads, outbox.",
+            "One client at a time has the file open: a command started while another command (or an app) has it"
+                + " waits for it up to --lock-wait (default 10s), then fails with exit 1 and one line on stderr."
+                + " Commands started together on one file thus run one after another; none corrupts the file."},
         subcommands = {ClientCommand.Put.class, ClientCommand.Patch.class, ClientCommand.Delete.class,
             ClientCommand.Get.class, ClientCommand.ListDocs.class, ClientCommand.Status.class,
             ClientCommand.Outbox.class, ClientCommand.Retry.class, ClientCommand.Discard.class, ClientCommand.Sync.class,
@@ -50,6 +60,11 @@ final class ClientCommand implements Runnable {
     @Option(names = "--policy", paramLabel = "TYPE=STRATEGY",
             description = "Conflict strategy of a type: local, remote, latest, highest, merge, manual (remembered).")
     Map<String, String> policies;
+
+    @Option(names = "--lock-wait", paramLabel = "DURATION", defaultValue = "10s", converter = Durations.class,
+            description = "How long to wait while another client (another syncline client command, or an app) has the"
+                    + " file open, before failing with exit 1 (default 10s; 0s: fail at once).")
+    Duration lockWait;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -87,7 +102,7 @@ final class ClientCommand implements Runnable {
                 }
             }
             Result result;
-            try (SyncClient client = b.build()) {
+            try (SyncClient client = open(b)) {
                 result = work.apply(client);
             }
             out.println(Json.write(result.json()));
@@ -101,6 +116,43 @@ final class ClientCommand implements Runnable {
             err.println("syncline: " + e.getMessage().replace('\n', ' '));
             err.flush();
             return isUsage(e) ? Main.EXIT_USAGE : Main.EXIT_FAILURE;
+        } catch (DatabaseInUseException e) {
+            err.println("syncline: " + e.getMessage().replace('\n', ' ') + " (waited " + lockWait.toMillis() + " ms for it; --lock-wait sets how long)");
+            err.flush();
+            return Main.EXIT_FAILURE;
+        }
+    }
+
+    /**
+     * Builds the client, waiting up to {@code --lock-wait} while another client has the file.
+     * The wait polls with a real sleep: the holder is another command or process, which tells no
+     * one when it is done, and a one-shot command has no scheduler to wait on. Polls start at 10 ms
+     * (a command holds the file for a fraction of a second) and back off to 200 ms.
+     *
+     * @throws DatabaseInUseException when the file is still held once the wait is over
+     */
+    private SyncClient open(SyncClient.Builder b) {
+        if (lockWait.isNegative()) {
+            throw new InvalidInputException("invalid_setting", "--lock-wait must be zero or positive: " + lockWait);
+        }
+        long deadline = System.nanoTime() + lockWait.toNanos();
+        long pause = 10;
+        while (true) {
+            try {
+                return b.build();
+            } catch (DatabaseInUseException e) {
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(Math.min(pause, left));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                pause = Math.min(200, pause * 2);
+            }
         }
     }
 

@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * this replica has not pulled yet (see {@link ScopeProgress}), when the
  * server becomes reachable again (after {@code reconnectDelay}, 1.5 s by default), after a failure
  * when the outbox's backoff says so, and periodically. A stream that stays silent (not even the
- * server's heartbeat) for {@code streamIdleTimeout} is taken for dead and reopened.
+ * server's heartbeat) for {@code streamIdleTimeout} is taken for dead and reopened. On the same
+ * scheduler it cleans up the local file every {@code maintenance} interval (the first time a
+ * minute after it starts, or sooner when the interval is shorter): see {@link SyncClient#cleanUp()}.
  *
  * <p>Runs are identified by a sync key: a trigger for a key that is already scheduled is merged
  * into it (debounced); a trigger for a key that is running marks it to run once more afterwards.
@@ -53,6 +55,7 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackgroundSyncCoordinator.class);
     private static final String POKE = "poke";
     private static final long TOKEN_CHECK_MILLIS = 250;
+    private static final long MAINTENANCE_FIRST_MILLIS = 60_000;
 
     /** What the coordinator is doing. */
     public enum State {
@@ -99,12 +102,22 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
      * @param streamIdleTimeout how long the live stream may stay silent before it is taken for
      *     dead (a link that died without a word, as after a NAT timeout or a sleeping laptop) and
      *     dropped; the server sends a heartbeat every 15 s, so the default is 45 s (zero: never)
+     * @param maintenance interval of the storage cleanup ({@link SyncClient#cleanUp()}); the
+     *     first runs after a minute, or after the interval when that is shorter (default 1 hour;
+     *     zero: never, the app calls {@code cleanUp} itself)
      */
-    public record Settings(Duration debounce, Duration reconnectDelay, Duration periodic, Duration streamIdleTimeout) {
+    public record Settings(Duration debounce, Duration reconnectDelay, Duration periodic, Duration streamIdleTimeout,
+            Duration maintenance) {
         /** Three of the protocol's 15-second heartbeats. */
         public static final Duration DEFAULT_STREAM_IDLE_TIMEOUT = Duration.ofSeconds(45);
 
-        /** 100 ms debounce, 1.5 s reconnect delay (as in the seed), a sync every 5 minutes, 45 s stream idle timeout. */
+        /** Hourly: a cleanup is cheap when there is little to remove. */
+        public static final Duration DEFAULT_MAINTENANCE = Duration.ofHours(1);
+
+        /**
+         * 100 ms debounce, 1.5 s reconnect delay (as in the seed), a sync every 5 minutes, 45 s
+         * stream idle timeout, a storage cleanup every hour.
+         */
         public static final Settings DEFAULT = new Settings(Duration.ofMillis(100), Duration.ofMillis(1500),
                 Duration.ofMinutes(5));
 
@@ -123,15 +136,35 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
                 throw new InvalidInputException("invalid_setting", "streamIdleTimeout must be zero or positive: "
                         + streamIdleTimeout);
             }
+            if (maintenance == null || maintenance.isNegative()) {
+                throw new InvalidInputException("invalid_setting", "maintenance must be zero or positive: " + maintenance);
+            }
         }
 
         /**
-         * The given timings and the default stream idle timeout (45 s).
+         * The given timings and the default storage cleanup interval (1 hour).
+         *
+         * @throws InvalidInputException naming the setting that is null or negative
+         */
+        public Settings(Duration debounce, Duration reconnectDelay, Duration periodic, Duration streamIdleTimeout) {
+            this(debounce, reconnectDelay, periodic, streamIdleTimeout, DEFAULT_MAINTENANCE);
+        }
+
+        /**
+         * The given timings, the default stream idle timeout (45 s) and cleanup interval (1 hour).
          *
          * @throws InvalidInputException naming the setting that is null or negative
          */
         public Settings(Duration debounce, Duration reconnectDelay, Duration periodic) {
             this(debounce, reconnectDelay, periodic, DEFAULT_STREAM_IDLE_TIMEOUT);
+        }
+
+        /**
+         * @return these settings with another storage cleanup interval
+         * @throws InvalidInputException when {@code interval} is null or negative
+         */
+        public Settings withMaintenance(Duration interval) {
+            return new Settings(debounce, reconnectDelay, periodic, streamIdleTimeout, interval);
         }
     }
 
@@ -160,6 +193,7 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
     private ScheduledFuture<?> streamWatch;
     private Thread streamThread;
     private ScheduledFuture<?> periodic;
+    private ScheduledFuture<?> maintenance;
     private AutoCloseable networkListener;
 
     BackgroundSyncCoordinator(SyncClient client, SyncEngine engine, Outbox outbox, Database db, NetworkStateManager network,
@@ -233,6 +267,12 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
         if (!settings.periodic().isZero()) {
             periodic = scheduler.scheduleWithFixedDelay(() -> triggerBackgroundSync("periodic"),
                     settings.periodic().toMillis(), settings.periodic().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        if (!settings.maintenance().isZero()) {
+            long every = settings.maintenance().toMillis();
+            // The first soon after start: many apps do not run for an hour at a time.
+            long first = Math.min(every, MAINTENANCE_FIRST_MILLIS);
+            maintenance = scheduler.scheduleWithFixedDelay(this::cleanUp, first, every, TimeUnit.MILLISECONDS);
         }
         if (!settings.streamIdleTimeout().isZero()) {
             long every = Math.max(10, settings.streamIdleTimeout().toMillis() / 4);
@@ -546,6 +586,23 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
         }
     }
 
+    /**
+     * The storage cleanup, on the scheduler's thread (so never during a sync run). A failure is
+     * logged and the next interval tries again; a scheduled task that threw would never run again.
+     */
+    private void cleanUp() {
+        if (closed) {
+            return;
+        }
+        try {
+            client.cleanUp();
+        } catch (RuntimeException e) {
+            if (!closed) {
+                log.warn("storage cleanup of {} failed: {}", db.file(), e.toString());
+            }
+        }
+    }
+
     /** The app says the token provider has a new token: sync at once (when started). */
     void tokenRefreshed() {
         if (started && !closed) {
@@ -606,6 +663,9 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
             }
             if (streamWatch != null) {
                 streamWatch.cancel(false);
+            }
+            if (maintenance != null) {
+                maintenance.cancel(false);
             }
         }
         if (networkListener != null) {

@@ -98,7 +98,10 @@ public final class ConflictResolutionService {
                         new dev.syncline.core.SyncMetadata(0, "", null, false, dev.syncline.core.SyncStatus.SYNCED, 0, null)));
     }
 
-    /** @return every settled conflict, oldest first */
+    /**
+     * @return the settled conflicts on record, oldest first: the log keeps the newest ones within
+     *     {@link SyncClient.Builder#logRetention} (by default 1,000, none older than 30 days)
+     */
     public List<SettledConflict> settledConflicts() {
         client.ensureOpen();
         return SyncTables.conflictLog(db).stream().map(l -> new SettledConflict(l.conflictId(), l.scope(), l.type(), l.id(),

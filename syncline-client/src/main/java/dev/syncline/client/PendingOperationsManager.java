@@ -109,8 +109,9 @@ public final class PendingOperationsManager {
      * server state this replica last knew: the data it had at the version the discarded change was
      * made on (a tombstone if that was a delete), or no document at all when the server never had
      * it. The document is then synced, without error; watchers of the document and of the outbox
-     * see the change. Each removed operation is kept on record in the local store's discard log,
-     * and the discard is logged. All in one transaction.
+     * see the change. Each removed operation is kept on record in the local store's discard log
+     * (bounded by {@link SyncClient.Builder#logRetention}), and the discard is logged. All in one
+     * transaction.
      *
      * @param opId a FAILED operation
      * @return the removed operations as they were: the failed one first, then the later ones
@@ -137,7 +138,9 @@ public final class PendingOperationsManager {
     }
 
     /**
-     * Deletes completed operations older than {@code olderThan}.
+     * Deletes completed operations acknowledged more than {@code olderThan} ago, now; never an
+     * operation that is pending, in flight or failed. (The {@link BackgroundSyncCoordinator} and
+     * {@link SyncClient#cleanUp()} do this with {@link SyncClient.Builder#doneOperationRetention}.)
      *
      * @return how many were deleted
      * @throws InvalidInputException when {@code olderThan} is null or negative

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.syncline.client.internal.outbox.Outbox;
 import dev.syncline.client.internal.store.Database;
 import dev.syncline.client.internal.store.LocalStore;
+import dev.syncline.client.internal.store.StoreMaintenance;
 import dev.syncline.client.internal.store.StoredDocument;
 import dev.syncline.client.internal.store.SyncTables;
 import dev.syncline.client.internal.sync.Conflicts;
@@ -12,8 +13,6 @@ import dev.syncline.client.internal.transport.HttpTransport;
 import dev.syncline.client.internal.watch.WatchHub;
 import dev.syncline.core.merge.ThreeWayMerge;
 import dev.syncline.core.ConflictResolutionStrategy;
-import dev.syncline.core.Hlc;
-import dev.syncline.core.HlcClock;
 import dev.syncline.core.InvalidInputException;
 import dev.syncline.core.Json;
 import dev.syncline.core.Names;
@@ -60,7 +59,14 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Thread-safe: share one instance per database file for the app's lifetime.
+ * <p>Thread-safe: share one instance per database file for the app's lifetime. A second client
+ * on a file that is open already, in this process or another, is refused with
+ * {@link DatabaseInUseException} until the first one is closed (or its process ends).
+ *
+ * <p>Storage: completed outbox operations are kept for {@link Builder#doneOperationRetention} and
+ * the logs of settled conflicts and discarded operations to {@link Builder#logRetention}; the
+ * {@link BackgroundSyncCoordinator} cleans up on its timer, and an app that does not run it calls
+ * {@link #cleanUp()}.
  */
 public final class SyncClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SyncClient.class);
@@ -86,6 +92,7 @@ public final class SyncClient implements AutoCloseable {
     private final NetworkStateManager network;
     private final BackgroundSyncCoordinator coordinator;
     private final java.util.concurrent.ScheduledExecutorService ownedScheduler;
+    private final StoreMaintenance maintenance;
     private volatile boolean closed;
 
     private SyncClient(Builder b, Database db) {
@@ -93,10 +100,10 @@ public final class SyncClient implements AutoCloseable {
         this.clock = b.clock;
         this.clientId = LocalStore.metaOrInit(db, "client_id", UUID.randomUUID().toString());
         this.outbox = new Outbox(db, clock, b.retryPolicy, b.random);
-        String saved = LocalStore.meta(db, "hlc").orElse(null);
-        Hlc last = saved != null && Hlc.isValid(saved) ? Hlc.parse(saved) : null;
-        // Restart the clock at or above the last stamp this replica issued, so stamps never go back.
-        this.store = new LocalStore(db, outbox, new HlcClock(clock, clientId, last), clock);
+        // Resume the clock at the last stamp this replica issued or adopted: never below it, and
+        // not ahead of the wall clock.
+        this.store = new LocalStore(db, outbox, LocalStore.restoreClock(db, clock, clientId, b.maxClockDrift), clock);
+        this.maintenance = new StoreMaintenance(db, outbox, clock, b.doneRetention, b.logMaxRows, b.logMaxAge);
         if (b.serverUrl != null) {
             store.putMeta("server_url", b.serverUrl.toString());
         }
@@ -302,6 +309,22 @@ public final class SyncClient implements AutoCloseable {
                 store.openConflicts(), SyncTables.cursor(db), scopes, health);
     }
 
+    /**
+     * Cleans up the local file now: removes completed outbox operations acknowledged longer ago
+     * than {@link Builder#doneOperationRetention} (never an operation that is pending, in flight
+     * or failed), trims the settled-conflict and discard logs to {@link Builder#logRetention},
+     * and hands freed pages back to the file system. The {@link BackgroundSyncCoordinator} does
+     * this on its timer; an app that does not run it calls this now and then (say, once a day or
+     * at start). Blocks for as long as it takes; local writes go on between its steps.
+     *
+     * @return what was removed
+     * @throws IllegalStateException when the client is closed
+     */
+    public CleanupReport cleanUp() {
+        ensureOpen();
+        return maintenance.run();
+    }
+
     /** @return the conflict inbox and the record of settled conflicts */
     public ConflictResolutionService conflicts() {
         ensureOpen();
@@ -490,6 +513,15 @@ public final class SyncClient implements AutoCloseable {
         return new Document<>(d.scope(), d.type(), d.id(), value, d.deleted(), d.sync());
     }
 
+    /** Default of {@link Builder#maxClockDrift}: 1 minute. */
+    public static final Duration DEFAULT_MAX_CLOCK_DRIFT = Duration.ofMinutes(1);
+    /** Default of {@link Builder#doneOperationRetention}: 24 hours. */
+    public static final Duration DEFAULT_DONE_OPERATION_RETENTION = Duration.ofHours(24);
+    /** Default row bound of {@link Builder#logRetention}: 1,000. */
+    public static final int DEFAULT_LOG_MAX_ROWS = 1000;
+    /** Default age bound of {@link Builder#logRetention}: 30 days. */
+    public static final Duration DEFAULT_LOG_MAX_AGE = Duration.ofDays(30);
+
     /**
      * Builds a {@link SyncClient}. Settings are checked when given and when built; each may be
      * given once. Not thread-safe.
@@ -534,8 +566,83 @@ public final class SyncClient implements AutoCloseable {
             return t;
         };
         private boolean streamThreadFactorySet;
+        private Duration maxClockDrift = DEFAULT_MAX_CLOCK_DRIFT;
+        private boolean driftSet;
+        private Duration doneRetention = DEFAULT_DONE_OPERATION_RETENTION;
+        private boolean doneRetentionSet;
+        private int logMaxRows = DEFAULT_LOG_MAX_ROWS;
+        private Duration logMaxAge = DEFAULT_LOG_MAX_AGE;
+        private boolean logRetentionSet;
 
         private Builder() {
+        }
+
+        /**
+         * Sets how far ahead of this replica's wall clock a pulled write's HLC stamp may be dated
+         * and still be adopted by the replica's clock (default 1 minute). A stamp further ahead
+         * comes from a replica whose clock is wrong (or this one's is); adopting it would date
+         * this replica's own writes, and those of every replica that syncs with it, that far in
+         * the future. See {@link dev.syncline.core.HlcClock} for the trade-off. Zero adopts no
+         * stamp dated after this replica's clock.
+         *
+         * @return this builder
+         * @throws InvalidInputException when null, negative or set twice
+         */
+        public Builder maxClockDrift(Duration drift) {
+            requireOnce("maxClockDrift", driftSet ? maxClockDrift : null, drift);
+            if (drift.isNegative()) {
+                throw new InvalidInputException("invalid_setting", "maxClockDrift must be zero or positive: " + drift);
+            }
+            this.maxClockDrift = drift;
+            this.driftSet = true;
+            return this;
+        }
+
+        /**
+         * Sets how long a completed (acknowledged) outbox operation is kept before a cleanup
+         * removes it (default 24 hours): long enough to look up what was pushed and to recognise
+         * its echo from the server, short enough that the file does not keep every write ever
+         * made. Zero removes them at the next cleanup. Operations that are pending, in flight or
+         * failed are never removed.
+         *
+         * @return this builder
+         * @throws InvalidInputException when null, negative or set twice
+         */
+        public Builder doneOperationRetention(Duration retention) {
+            requireOnce("doneOperationRetention", doneRetentionSet ? doneRetention : null, retention);
+            if (retention.isNegative()) {
+                throw new InvalidInputException("invalid_setting", "doneOperationRetention must be zero or positive: "
+                        + retention);
+            }
+            this.doneRetention = retention;
+            this.doneRetentionSet = true;
+            return this;
+        }
+
+        /**
+         * Bounds the log of settled conflicts ({@link ConflictResolutionService#settledConflicts()})
+         * and the log of discarded operations: a cleanup keeps at most {@code maxRows} of each,
+         * the newest, and none older than {@code maxAge} (default 1,000 rows and 30 days).
+         *
+         * @param maxRows 1 to 10,000,000
+         * @param maxAge positive
+         * @return this builder
+         * @throws InvalidInputException when out of range or set twice
+         */
+        public Builder logRetention(int maxRows, Duration maxAge) {
+            if (logRetentionSet) {
+                throw new InvalidInputException("invalid_setting", "logRetention is set twice");
+            }
+            if (maxRows < 1 || maxRows > 10_000_000) {
+                throw new InvalidInputException("invalid_setting", "logRetention maxRows must be 1 to 10000000: " + maxRows);
+            }
+            if (maxAge == null || maxAge.isNegative() || maxAge.isZero()) {
+                throw new InvalidInputException("invalid_setting", "logRetention maxAge must be positive: " + maxAge);
+            }
+            this.logMaxRows = maxRows;
+            this.logMaxAge = maxAge;
+            this.logRetentionSet = true;
+            return this;
         }
 
         /**
@@ -893,6 +1000,8 @@ public final class SyncClient implements AutoCloseable {
          *
          * @throws InvalidInputException when the database is not set, or a registered type's
          *     strategy contradicts one given by {@link #conflictStrategy}
+         * @throws DatabaseInUseException when another client, in this process or another one,
+         *     has the file open
          * @throws dev.syncline.client.internal.store.LocalStoreException when the file cannot be opened
          */
         public SyncClient build() {

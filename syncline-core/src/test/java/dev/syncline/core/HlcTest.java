@@ -129,4 +129,54 @@ class HlcTest {
         Hlc last = new Hlc(9_000, 3, "a");
         assertThat(new HlcClock(wall, "a", last).now()).isGreaterThan(last);
     }
+
+    @Test
+    void restoredClock_withWallClockUnchanged_staysAtItsLastStampInsteadOfRunningAhead() {
+        ManualClock wall = new ManualClock();
+        wall.millis.set(10_000);
+        Hlc last = new Hlc(10_000, 3, "a");
+        Hlc next = new HlcClock(wall, "a", last, java.time.Duration.ofMinutes(1)).now();
+        assertThat(next).isGreaterThan(last);
+        assertThat(next.wallMillis()).isLessThanOrEqualTo(wall.millis());
+        assertThat(new HlcClock(wall, "a", last, null).last()).isEqualTo(last);
+    }
+
+    @Test
+    void observe_stampFurtherAheadThanMaxDrift_isNotAdopted() {
+        ManualClock wall = new ManualClock();
+        wall.millis.set(1_000_000);
+        HlcClock clock = new HlcClock(wall, "a", null, java.time.Duration.ofSeconds(60));
+        Hlc hoursAhead = new Hlc(1_000_000 + 3 * 3_600_000L, 0, "fast");
+        assertThat(clock.isTooFarAhead(hoursAhead)).isTrue();
+        Hlc merged = clock.observe(hoursAhead);
+        assertThat(merged.wallMillis()).isEqualTo(1_000_000);
+        assertThat(clock.now().wallMillis()).isEqualTo(1_000_000);
+        assertThat(clock.last().wallMillis()).isEqualTo(1_000_000);
+    }
+
+    @Test
+    void observe_stampWithinMaxDrift_isAdopted() {
+        ManualClock wall = new ManualClock();
+        wall.millis.set(1_000_000);
+        HlcClock clock = new HlcClock(wall, "a", null, java.time.Duration.ofSeconds(60));
+        Hlc slightlyAhead = new Hlc(1_000_000 + 59_000, 4, "b");
+        assertThat(clock.isTooFarAhead(slightlyAhead)).isFalse();
+        assertThat(clock.observe(slightlyAhead)).isGreaterThan(slightlyAhead);
+        assertThat(clock.now()).isGreaterThan(slightlyAhead);
+    }
+
+    @Test
+    void clockWithoutDriftLimit_adoptsAnyStamp() {
+        ManualClock wall = new ManualClock();
+        wall.millis.set(1000);
+        HlcClock clock = new HlcClock(wall, "a");
+        Hlc far = new Hlc(1000 + 3 * 3_600_000L, 0, "b");
+        assertThat(clock.observe(far)).isGreaterThan(far);
+    }
+
+    @Test
+    void negativeMaxDrift_isRefusedNamingTheSetting() {
+        assertThatThrownBy(() -> new HlcClock(Clock.systemUTC(), "a", null, java.time.Duration.ofMillis(-1)))
+                .hasMessageContaining("maxClockDrift");
+    }
 }

@@ -734,7 +734,9 @@ public final class Outbox {
     }
 
     /**
-     * Deletes DONE operations last changed more than {@code olderThan} ago.
+     * Deletes DONE operations last changed (acknowledged) more than {@code olderThan} ago; never
+     * an operation in any other state. Deletes in chunks of {@value #CLEANUP_CHUNK}, each its own
+     * transaction, so a large backlog does not hold up local writes.
      *
      * @return how many were deleted
      * @throws InvalidInputException when {@code olderThan} is null or negative
@@ -743,16 +745,29 @@ public final class Outbox {
         if (olderThan == null || olderThan.isNegative()) {
             throw new InvalidInputException("invalid_setting", "cleanup age must be zero or positive: " + olderThan);
         }
-        return db.write(tx -> {
-            PreparedStatement ps = tx.prepare("DELETE FROM outbox WHERE state = 'done' AND updated_at <= ?");
-            ps.setLong(1, clock.millis() - olderThan.toMillis());
-            int n = ps.executeUpdate();
-            if (n > 0) {
-                tx.emit(OutboxChanged.INSTANCE);
-            }
-            return n;
-        });
+        long cutoff = clock.millis() - olderThan.toMillis();
+        int total = 0;
+        int n;
+        do {
+            n = db.write(tx -> {
+                PreparedStatement ps = tx.prepare("DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox"
+                        + " WHERE state = 'done' AND updated_at <= ? LIMIT " + CLEANUP_CHUNK + ")");
+                ps.setLong(1, cutoff);
+                int deleted = ps.executeUpdate();
+                if (deleted > 0) {
+                    tx.emit(OutboxChanged.INSTANCE);
+                }
+                return deleted;
+            });
+            total += n;
+        } while (n == CLEANUP_CHUNK);
+        if (total > 0) {
+            log.debug("outbox: {} completed operation(s) acknowledged before {} removed", total, Instant.ofEpochMilli(cutoff));
+        }
+        return total;
     }
+
+    private static final int CLEANUP_CHUNK = 5000;
 
     /** @return every outstanding operation (pending, in flight, failed), in push order */
     public List<PendingOperation> list() {

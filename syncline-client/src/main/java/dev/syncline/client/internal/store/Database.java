@@ -34,6 +34,15 @@ import org.sqlite.SQLiteConfig;
  * {@link #writeRecoverable} commits without waiting for the disk even under {@code FULL}, for the
  * sync engine's bookkeeping that is redone from the server if a machine crash loses it; the WAL
  * is appended in commit order, so the next synced commit makes it durable too, never out of order.
+ *
+ * <p>One client per file: {@link #open} locks the file (see {@code StoreLock}) before it touches
+ * it and {@link #close} releases it after, so a second opener, in this process or another, is
+ * refused with {@link dev.syncline.client.DatabaseInUseException} instead of sharing the first
+ * one's client id and clock.
+ *
+ * <p>Space: files use {@code auto_vacuum=INCREMENTAL} (a file made before that is converted by one
+ * {@code VACUUM} when opened), so {@link #incrementalVacuum} can hand freed pages back to the
+ * file system without rewriting the file.
  */
 public final class Database implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Database.class);
@@ -44,7 +53,10 @@ public final class Database implements AutoCloseable {
     private static final int WRITER_CACHE_KIB = 32 * 1024;
     private static final int READER_CACHE_KIB = 8 * 1024;
 
+    private static final long JOURNAL_SIZE_LIMIT_BYTES = 16L * 1024 * 1024;
+
     private final Path file;
+    private final StoreLock lock;
     private final Connection writer;
     private final boolean fullSync;
     private volatile java.util.function.BooleanSupplier documentRowsWanted = () -> true;
@@ -59,6 +71,7 @@ public final class Database implements AutoCloseable {
     public final class Tx {
         private final List<Object> events = new ArrayList<>(2);
         private List<Runnable> afterCommit;
+        private Map<Object, TxWork<?>> beforeCommit;
         private Boolean rowsWanted;
 
         /**
@@ -78,6 +91,19 @@ public final class Database implements AutoCloseable {
                 afterCommit = new ArrayList<>(1);
             }
             afterCommit.add(r);
+        }
+
+        /**
+         * Runs {@code work} inside this transaction just before it commits, once per {@code key}
+         * however often it is asked for (the first registration wins), in registration order.
+         * For state that many steps of one transaction change but that needs writing once, such
+         * as the clock's last stamp.
+         */
+        public void beforeCommit(Object key, TxWork<?> work) {
+            if (beforeCommit == null) {
+                beforeCommit = new java.util.LinkedHashMap<>(2);
+            }
+            beforeCommit.putIfAbsent(key, work);
         }
 
         /** @return a cached prepared statement on the writer connection (do not close it) */
@@ -115,36 +141,47 @@ public final class Database implements AutoCloseable {
         R run(Connection c) throws SQLException;
     }
 
-    private Database(Path file, Connection writer, BlockingQueue<Connection> readers, boolean fullSync) {
+    private Database(Path file, StoreLock lock, Connection writer, BlockingQueue<Connection> readers, boolean fullSync) {
         this.fullSync = fullSync;
         this.file = file;
+        this.lock = lock;
         this.writer = writer;
         this.readers = readers;
     }
 
     /**
-     * Opens the file (creating it and its directory if needed) and migrates its schema.
+     * Locks the file for this process's one client, opens it (creating it and its directory if
+     * needed) and migrates its schema.
      *
      * @param fullSync true for {@code synchronous=FULL}, false for {@code NORMAL}
+     * @throws dev.syncline.client.DatabaseInUseException when another client, in this process or
+     *     another one, has the file open (nothing is touched)
      * @throws LocalStoreException when the file cannot be opened or migrated
      */
     public static Database open(Path file, boolean fullSync) {
         Path abs = file.toAbsolutePath();
         String url = "jdbc:sqlite:" + abs;
         Connection writer = null;
+        StoreLock lock = null;
         try {
             if (abs.getParent() != null) {
                 Files.createDirectories(abs.getParent());
             }
+            lock = StoreLock.acquire(abs);
             SQLiteConfig cfg = new SQLiteConfig();
             cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
             cfg.setSynchronous(fullSync ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.NORMAL);
             cfg.setBusyTimeout(30_000);
             cfg.setCacheSize(-WRITER_CACHE_KIB);
             writer = DriverManager.getConnection(url, cfg.toProperties());
-            migrate(writer, abs);
+            boolean existed = migrate(writer, abs);
+            useIncrementalVacuum(writer, abs, existed);
+            try (Statement st = writer.createStatement()) {
+                // Without a limit a WAL file keeps the size of its largest burst of writes.
+                st.execute("PRAGMA journal_size_limit = " + JOURNAL_SIZE_LIMIT_BYTES);
+            }
             BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
-            Database db = new Database(abs, writer, readers, fullSync);
+            Database db = new Database(abs, lock, writer, readers, fullSync);
             SQLiteConfig readCfg = new SQLiteConfig();
             readCfg.setBusyTimeout(30_000);
             readCfg.setReadOnly(true);
@@ -156,7 +193,7 @@ public final class Database implements AutoCloseable {
             }
             log.debug("opened local store {}", abs);
             return db;
-        } catch (SQLException | java.io.IOException e) {
+        } catch (SQLException | java.io.IOException | RuntimeException e) {
             if (writer != null) {
                 try {
                     writer.close();
@@ -164,11 +201,83 @@ public final class Database implements AutoCloseable {
                     // already failing
                 }
             }
+            if (lock != null) {
+                lock.close();
+            }
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
             throw new LocalStoreException("cannot open local store " + abs + ": " + e.getMessage(), e);
         }
     }
 
-    private static void migrate(Connection c, Path file) throws SQLException {
+    /**
+     * Makes the file {@code auto_vacuum=INCREMENTAL}. SQLite takes the setting only before the
+     * first table exists (and setting WAL mode already initialises a new file), so a file that
+     * does not have it yet is rebuilt once by {@code VACUUM}: instant for a new file, a one-time
+     * cost proportional to the size for a file made by an earlier version. A conversion that
+     * fails (VACUUM needs free disk space of about the file's size) is logged and tried again at
+     * the next open; the file works as before meanwhile (freed pages are reused, not returned).
+     */
+    private static void useIncrementalVacuum(Connection c, Path file, boolean existed) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            if (pragma(st, "auto_vacuum") == 2) {
+                return;
+            }
+            long pages = pragma(st, "page_count");
+            long started = System.nanoTime();
+            st.execute("PRAGMA auto_vacuum = INCREMENTAL");
+            try {
+                st.execute("VACUUM");
+            } catch (SQLException e) {
+                log.warn("local store {} not converted to incremental vacuum ({} pages): {}; it keeps its size"
+                        + " until a later open converts it", file, pages, e.getMessage());
+                return;
+            }
+            if (existed) {
+                log.info("local store {} converted to incremental vacuum ({} pages, {} ms)", file, pages,
+                        (System.nanoTime() - started) / 1_000_000);
+            }
+        }
+    }
+
+    private static long pragma(Statement st, String name) throws SQLException {
+        try (ResultSet rs = st.executeQuery("PRAGMA " + name)) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    /**
+     * Hands the file's free pages back to the file system (in one write transaction), so the file
+     * shrinks after rows were deleted. Cheap when there is little to free.
+     *
+     * @return how many pages were freed
+     */
+    public long incrementalVacuum() {
+        return write(tx -> {
+            try (Statement st = tx.connection().createStatement()) {
+                long free = pragma(st, "freelist_count");
+                if (free == 0) {
+                    return 0L;
+                }
+                // executeUpdate steps the pragma to its end: it frees one page per step.
+                st.executeUpdate("PRAGMA incremental_vacuum");
+                return free - pragma(st, "freelist_count");
+            }
+        });
+    }
+
+    /** @return pages in the file and free pages among them, as {@code [page_count, freelist_count]} */
+    public long[] pageCounts() {
+        return read(c -> {
+            try (Statement st = c.createStatement()) {
+                return new long[] {pragma(st, "page_count"), pragma(st, "freelist_count")};
+            }
+        });
+    }
+
+    /** @return true when the file had a schema already (it is not new) */
+    private static boolean migrate(Connection c, Path file) throws SQLException {
         try (Statement st = c.createStatement()) {
             int current;
             try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
@@ -192,6 +301,7 @@ public final class Database implements AutoCloseable {
                 }
                 log.info("migrated local store {} to schema version {}", file, v + 1);
             }
+            return current > 0;
         }
     }
 
@@ -241,6 +351,11 @@ public final class Database implements AutoCloseable {
                 }
                 tx.prepare("BEGIN IMMEDIATE").execute();
                 result = work.run(tx);
+                if (tx.beforeCommit != null) {
+                    for (TxWork<?> w : tx.beforeCommit.values()) {
+                        w.run(tx);
+                    }
+                }
                 tx.prepare("COMMIT").execute();
             } catch (SQLException e) {
                 rollback();
@@ -352,6 +467,7 @@ public final class Database implements AutoCloseable {
             for (Connection r : allReaders) {
                 quietly(r);
             }
+            lock.close();
             log.debug("closed local store {}", file);
         } finally {
             writeLock.unlock();

@@ -31,6 +31,12 @@ import java.util.regex.Pattern;
  * sync metadata and the outbox in one transaction, stamped by the replica's HLC, whose state is
  * saved in the same transaction.
  *
+ * <p>The clock's state: every transaction that issues or observes a stamp also writes the clock's
+ * newest stamp (meta {@code hlc_last}) just before it commits, so after a restart the clock
+ * resumes exactly there ({@link #restoreClock}): above every stamp it issued, and not ahead of
+ * the wall clock (an earlier version kept a lease a second ahead instead, which dated the first
+ * second of stamps after a restart in the future).
+ *
  * <p>Concurrency: thread-safe; writes serialise on {@link Database#write}, reads use reader
  * connections and never wait for writers.
  */
@@ -73,12 +79,18 @@ public final class LocalStore {
     public record WriteOutcome(StoredDocument after, boolean changed) {
     }
 
-    private static final long HLC_LEASE_MILLIS = 1000;
+    /** Meta key of the clock's newest stamp, written in each transaction that moves the clock. */
+    static final String HLC_KEY = "hlc_last";
+    /** Meta key of the lease (a stamp a second ahead) that versions before {@link #HLC_KEY} kept. */
+    private static final String LEGACY_LEASE_KEY = "hlc";
+    private static final long LEGACY_LEASE_MILLIS = 1000;
+    private static final int MAX_WARNED_NODES = 64;
 
     private final Database db;
     private final Outbox outbox;
-    private long hlcLease; // guarded by the write lock
     private final HlcClock hlc;
+    private final Database.TxWork<Void> persistClock = this::persistClock;
+    private final Set<String> warnedNodes = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.time.Clock clock;
 
     /**
@@ -199,7 +211,7 @@ public final class LocalStore {
                 del.executeUpdate();
                 after = null;
             }
-            lease(tx, stampHlc);
+            tx.beforeCommit(HLC_KEY, persistClock);
             tx.emit(new DocumentChanged(scope, type, id, after));
             return new WriteOutcome(after, true);
         });
@@ -288,38 +300,97 @@ public final class LocalStore {
     }
 
     /**
-     * Issues a new HLC stamp inside {@code tx}, persisting the clock's lease when needed.
+     * Issues a new HLC stamp inside {@code tx}; the clock's state is saved in the same transaction.
      *
      * @return the stamp
      */
     public Hlc stamp(Database.Tx tx) throws SQLException {
         Hlc h = hlc.now();
-        lease(tx, h);
+        tx.beforeCommit(HLC_KEY, persistClock);
         return h;
     }
 
     /**
      * Lets the replica's clock see a stamp from another node (a pulled write), so later local
-     * stamps order after it. Ignores text that is not a stamp.
+     * stamps order after it; the clock's state is saved in the same transaction. Ignores text
+     * that is not a stamp. A stamp dated further ahead of this replica's wall clock than the
+     * client's {@code maxClockDrift} is not adopted (see {@link HlcClock}); the first such stamp
+     * of each node is logged.
      */
     public void observe(Database.Tx tx, String remoteHlc) throws SQLException {
         if (remoteHlc != null && Hlc.isValid(remoteHlc)) {
-            lease(tx, hlc.observe(Hlc.parse(remoteHlc)));
+            Hlc remote = Hlc.parse(remoteHlc);
+            if (hlc.isTooFarAhead(remote) && warnedNodes.size() < MAX_WARNED_NODES && warnedNodes.add(remote.node())) {
+                log.warn("clock of node {} is ahead of this replica's by {} ms (more than maxClockDrift): its stamps"
+                        + " are not adopted, so this replica's clock is not dragged ahead; check the clocks of both",
+                        remote.node(), remote.wallMillis() - clock.millis());
+            }
+            hlc.observe(remote);
+            tx.beforeCommit(HLC_KEY, persistClock);
         }
     }
 
-    private void lease(Database.Tx tx, Hlc stampHlc) throws SQLException {
-        if (stampHlc.wallMillis() >= hlcLease) {
-            // Persist a lease a second ahead instead of every stamp: after a restart the clock
-            // starts above the lease, so it never issues a stamp below one it issued before,
-            // and a save writes the meta row at most once a second.
-            long lease = stampHlc.wallMillis() + HLC_LEASE_MILLIS;
-            PreparedStatement meta = tx.prepare("INSERT INTO meta (key, value) VALUES ('hlc', ?)"
+    private Void persistClock(Database.Tx tx) throws SQLException {
+        Hlc last = hlc.last();
+        if (last != null) {
+            PreparedStatement meta = tx.prepare("INSERT INTO meta (key, value) VALUES ('" + HLC_KEY + "', ?)"
                     + " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-            meta.setString(1, new Hlc(lease, 0, stampHlc.node()).toString());
+            meta.setString(1, last.toString());
             meta.executeUpdate();
-            tx.afterCommit(() -> hlcLease = Math.max(hlcLease, lease));
         }
+        return null;
+    }
+
+    /**
+     * Makes the replica's clock, resuming at the newest stamp it issued or adopted before (meta
+     * {@code hlc_last}). A file written by a version that kept a lease a second ahead instead is
+     * converted once: the clock resumes at the newest stamp the file holds (documents and outbox),
+     * and at least at the stamp the lease was taken for, never at the lease itself; the lease goes.
+     *
+     * @param maxDrift how far ahead of the wall clock an observed stamp may be and still be adopted
+     */
+    public static HlcClock restoreClock(Database db, java.time.Clock wall, String node, java.time.Duration maxDrift) {
+        Hlc last = db.write(tx -> {
+            Hlc saved = parsed(metaIn(tx, HLC_KEY));
+            Hlc lease = parsed(metaIn(tx, LEGACY_LEASE_KEY));
+            if (saved != null || lease == null) {
+                return saved;
+            }
+            Hlc restored = new Hlc(Math.max(0, lease.wallMillis() - LEGACY_LEASE_MILLIS), 0, node);
+            for (String sql : List.of("SELECT max(last_modified) FROM documents", "SELECT max(hlc) FROM outbox")) {
+                try (Statement st = tx.connection().createStatement(); ResultSet rs = st.executeQuery(sql)) {
+                    Hlc held = rs.next() ? parsed(rs.getString(1)) : null;
+                    if (held == null && rs.getString(1) != null) {
+                        return lease; // text that is not a stamp sorts above them: stay safe
+                    }
+                    if (held != null && held.compareTo(restored) > 0) {
+                        restored = held;
+                    }
+                }
+            }
+            Hlc mine = new Hlc(restored.wallMillis(), restored.counter(), node);
+            PreparedStatement put = tx.prepare("INSERT INTO meta (key, value) VALUES ('" + HLC_KEY + "', ?)"
+                    + " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+            put.setString(1, mine.toString());
+            put.executeUpdate();
+            PreparedStatement drop = tx.prepare("DELETE FROM meta WHERE key = '" + LEGACY_LEASE_KEY + "'");
+            drop.executeUpdate();
+            log.info("local store {}: clock lease {} replaced by the newest stamp held, {}", db.file(), lease, mine);
+            return mine;
+        });
+        return new HlcClock(wall, node, last, maxDrift);
+    }
+
+    private static String metaIn(Database.Tx tx, String key) throws SQLException {
+        PreparedStatement ps = tx.prepare("SELECT value FROM meta WHERE key = ?");
+        ps.setString(1, key);
+        try (ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    private static Hlc parsed(String text) {
+        return text != null && Hlc.isValid(text) ? Hlc.parse(text) : null;
     }
 
     private static boolean hasOutstanding(Database.Tx tx, String scope, String type, String id) throws SQLException {
