@@ -17,7 +17,9 @@ import dev.syncline.core.protocol.PushRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -73,8 +75,16 @@ final class PushParser {
         }
         List<PushOp> parsed = new ArrayList<>(ops.size());
         List<String> dataJson = new ArrayList<>(ops.size());
+        Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < ops.size(); i++) {
             PushOp op = op(ops.get(i), "ops[" + i + "]");
+            // Two results with one opId could not be told apart, and only one write can own an opId:
+            // refuse the request before anything is applied rather than answer one of them falsely.
+            Integer first = seen.putIfAbsent(op.opId(), i);
+            if (first != null) {
+                throw ApiException.badRequest("ops[" + i + "].opId repeats ops[" + first + "].opId (" + op.opId()
+                        + "); an opId may appear only once in a push");
+            }
             parsed.add(op);
             dataJson.add(op.data() == null ? null : raw.get(i));
         }

@@ -193,11 +193,13 @@ abstract class SqlStore implements Store {
                         + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
                 // Documents written earlier in this batch, so a later op on the same document sees them.
                 Map<String, Change> written = new HashMap<>();
-                Map<String, PushResult.Applied> appliedHere = new HashMap<>();
+                // OpIds applied earlier in this batch answer a repeat as a replay from an earlier
+                // request would: the original result for the same document, op_id_reused for another.
+                Map<String, AppliedOp> appliedHere = new HashMap<>();
                 for (int i = 0; i < ops.size(); i++) {
                     PushOp op = ops.get(i);
-                    PushResult.Applied again = appliedHere.get(op.opId());
-                    PushResult replay = again != null ? again
+                    AppliedOp again = appliedHere.get(op.opId());
+                    PushResult replay = again != null ? replayOf(again, op)
                             : bulk != null ? replayOf(bulk.appliedOps().get(op.opId()), op) : findApplied(findOp, op);
                     if (replay != null) {
                         results.add(replay);
@@ -230,7 +232,7 @@ abstract class SqlStore implements Store {
                     remember.addBatch();
                     written.put(key, next);
                     PushResult.Applied applied = new PushResult.Applied(op.opId(), next.version(), seq);
-                    appliedHere.put(op.opId(), applied);
+                    appliedHere.put(op.opId(), new AppliedOp(op.scope(), op.type(), op.id(), next.version(), seq));
                     results.add(applied);
                 }
                 if (!appliedHere.isEmpty()) {

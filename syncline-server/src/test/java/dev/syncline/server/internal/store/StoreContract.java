@@ -192,6 +192,18 @@ public abstract class StoreContract {
     }
 
     @Test
+    void apply_sameOpIdOnTwoDocumentsInOneBatch_rejectsTheSecondAndWritesOnlyTheFirst() {
+        PushOp first = upsert("s1", "a", 0, "{\"x\":1}");
+        PushOp second = new PushOp(first.opId(), "s1", "note", "b", OpKind.UPSERT, 0, data("{\"x\":2}"), first.hlc());
+        List<PushResult> r = store.apply("alice", List.of(first, second), NOW);
+        assertThat(r.get(0)).isEqualTo(new PushResult.Applied(first.opId(), 1, 1));
+        assertThat(r.get(1)).isInstanceOf(PushResult.Rejected.class);
+        assertThat(((PushResult.Rejected) r.get(1)).error().code()).isEqualTo("op_id_reused");
+        assertThat(store.get("s1", "note", "b")).isEmpty();
+        assertThat(readAll("s1").changes()).extracting(FeedEntry::id).containsExactly("a");
+    }
+
+    @Test
     void apply_opIdReusedForAnotherDocument_isRejected() {
         PushOp op = upsert("s1", "a", 0, "{}");
         apply(op);
