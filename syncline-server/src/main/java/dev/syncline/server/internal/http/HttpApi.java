@@ -122,7 +122,11 @@ public final class HttpApi implements AutoCloseable {
                 ctx.header("Cache-Control", "no-store");
                 json(ctx, 200, admin.overview());
             });
-            config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage()));
+            config.routes.exception(ApiException.class, (e, ctx) -> {
+                // The client's mistake, answered in full: worth a debug line, never a stack trace.
+                log.debug("{} {} refused: {} {}: {}", ctx.method(), ctx.path(), e.status(), e.code(), e.getMessage());
+                error(ctx, e.status(), e.code(), e.getMessage());
+            });
             config.routes.exception(InvalidInputException.class,
                     (e, ctx) -> error(ctx, 400, e.code(), e.getMessage()));
             config.routes.exception(StoreUnavailableException.class, (e, ctx) -> {
