@@ -15,8 +15,14 @@ import dev.syncline.core.protocol.OpKind;
 import dev.syncline.core.protocol.PushOp;
 import dev.syncline.core.protocol.PushRequest;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +62,7 @@ final class PushParser {
     }
 
     Parsed parse(byte[] body) {
+        body = requireUtf8(body);
         List<String> raw = new ArrayList<>();
         JsonNode root = read(body, raw);
         if (!root.isObject()) {
@@ -89,6 +96,50 @@ final class PushParser {
             dataJson.add(op.data() == null ? null : raw.get(i));
         }
         return new Parsed(new PushRequest(clientId.asText(), parsed), dataJson);
+    }
+
+    /**
+     * The body must be UTF-8 (RFC 8259). The JSON reader would otherwise guess UTF-16 or UTF-32
+     * from the first bytes and parse it, and the byte offsets that cut out each op's data would
+     * then point nowhere. A UTF-16/32 body (byte order mark, or a zero byte among the first four:
+     * JSON text starts with an ASCII character) is 415; bytes that are not UTF-8 (including
+     * encoded surrogates) are 400. A UTF-8 byte order mark is allowed and dropped.
+     *
+     * @return the body without a UTF-8 byte order mark
+     */
+    static byte[] requireUtf8(byte[] body) {
+        int n = body.length;
+        boolean utf16Bom = n >= 2 && ((body[0] == (byte) 0xFE && body[1] == (byte) 0xFF)
+                || (body[0] == (byte) 0xFF && body[1] == (byte) 0xFE));
+        boolean utf32Bom = n >= 4 && body[0] == 0 && body[1] == 0 && body[2] == (byte) 0xFE && body[3] == (byte) 0xFF;
+        if (utf16Bom || utf32Bom) {
+            throw notUtf8("it starts with a UTF-16 or UTF-32 byte order mark");
+        }
+        for (int i = 0; i < Math.min(4, n); i++) {
+            if (body[i] == 0) {
+                throw notUtf8("it has a zero byte at offset " + i + ", so it looks like UTF-16 or UTF-32");
+            }
+        }
+        int from = n >= 3 && body[0] == (byte) 0xEF && body[1] == (byte) 0xBB && body[2] == (byte) 0xBF ? 3 : 0;
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(body, from, n - from);
+        CharBuffer out = CharBuffer.allocate(8192);
+        while (true) {
+            CoderResult r = decoder.decode(in, out, true);
+            if (r.isError()) {
+                throw ApiException.badRequest("body is not valid UTF-8: bad byte sequence at offset " + in.position());
+            }
+            if (r.isUnderflow()) {
+                break;
+            }
+            out.clear();
+        }
+        return from == 0 ? body : Arrays.copyOfRange(body, from, n);
+    }
+
+    private static ApiException notUtf8(String why) {
+        return new ApiException(415, "unsupported_media_type", "push body must be UTF-8; " + why);
     }
 
     /**
