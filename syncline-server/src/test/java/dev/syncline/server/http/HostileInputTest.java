@@ -350,6 +350,83 @@ class HostileInputTest {
         return c;
     }
 
+    /** An upsert in the corpus scope whose data is {@code dataJson} (raw JSON text). */
+    private static String dataOp(String dataJson) {
+        return op(UUID1, SCOPE, "note", "v", "upsert", 0, dataJson);
+    }
+
+    private static Case rejectedData(String name, String dataJson, String messagePart) {
+        return new Case("data " + name, t -> {
+            Reply r = of(t.http().push(TOKEN, body(dataOp(dataJson))));
+            if (r.status() == 200) {
+                assertThat(r.json().get("results").get(0).path("error").path("message").asText()).as(name)
+                        .contains(messagePart);
+            }
+            return r;
+        }, Expect.REJECTED, 200, "invalid_data");
+    }
+
+    private static Case unreadable(String name, String dataJson) {
+        return new Case("data " + name, t -> of(t.http().push(TOKEN, body(dataOp(dataJson)))), Expect.ERROR, 400,
+                "bad_request");
+    }
+
+    static List<Case> numbersAndStrings() {
+        List<Case> c = new ArrayList<>();
+        c.add(rejectedData("with a lone high surrogate", "{\"title\":\"\\ud800\"}",
+                "string at data.title has a lone surrogate"));
+        c.add(rejectedData("with a lone low surrogate", "{\"title\":\"x\\udc00y\"}", "data.title has a lone surrogate"));
+        c.add(rejectedData("with a reversed surrogate pair", "{\"t\":\"\\ude00\\ud83d\"}", "lone surrogate"));
+        c.add(rejectedData("with a high surrogate at the end", "{\"t\":\"abc\\ud83d\"}", "lone surrogate"));
+        c.add(rejectedData("with a lone surrogate deep in an array", "{\"l\":[1,{\"m\":[\"ok\",\"\\udbff\"]}]}",
+                "data.l[1].m[1]"));
+        c.add(unreadable("with a lone low surrogate in a key", "{\"ok\":1,\"k\\udc00x\":1}"));
+        c.add(unreadable("with a lone high surrogate in a key", "{\"k\\ud800\":1}"));
+        c.add(rejectedData("with U+0000 in a string", "{\"t\":\"a\\u0000b\"}", "U+0000"));
+        c.add(rejectedData("with 1e400000", "{\"n\":1e400000}", "number at data.n is beyond the range"));
+        c.add(rejectedData("with -1E+400000", "{\"n\":-1E+400000}", "beyond the range"));
+        c.add(rejectedData("with 1e309", "{\"a\":{\"n\":1e309}}", "number at data.a.n"));
+        c.add(rejectedData("with 1.8e308", "{\"n\":1.8e308}", "beyond the range"));
+        c.add(rejectedData("with an integer of 400 digits", "{\"n\":" + "9".repeat(400) + "}", "beyond the range"));
+        c.add(rejectedData("with 1e-400000", "{\"n\":1e-400000}", "too small"));
+        c.add(rejectedData("with 2e-324", "{\"n\":[2e-324]}", "number at data.n[0] is too small"));
+        c.add(rejectedData("with many big exponents", "{\"a\":1e99999,\"b\":1e99999,\"c\":1e99999}",
+                "number at data.a"));
+        c.add(unreadable("with a number of 1001 digits", "{\"n\":" + "1".repeat(1001) + "}"));
+        c.add(unreadable("with an exponent beyond 32 bits", "{\"n\":1e9999999999}"));
+        c.add(unreadable("with a negative exponent beyond 32 bits", "{\"n\":1e-9999999999}"));
+        c.add(unreadable("with NaN", "{\"n\":NaN}"));
+        c.add(unreadable("with Infinity", "{\"n\":Infinity}"));
+        c.add(unreadable("with -Infinity", "{\"n\":-Infinity}"));
+        c.add(unreadable("with a leading zero", "{\"n\":01}"));
+        c.add(unreadable("with a trailing point", "{\"n\":1.}"));
+        c.add(unreadable("with a leading point", "{\"n\":.5}"));
+        c.add(unreadable("with a plus sign", "{\"n\":+1}"));
+        c.add(unreadable("with hexadecimal", "{\"n\":0x10}"));
+        c.add(unreadable("with a bad escape", "{\"t\":\"\\x41\"}"));
+        c.add(unreadable("with a short unicode escape", "{\"t\":\"\\u12\"}"));
+        c.add(unreadable("with a raw control character", "{\"t\":\"a\u0001b\"}"));
+        c.add(unreadable("with a single-quoted string", "{\"t\":'x'}"));
+        c.add(unreadable("with a comment", "{\"t\":1 /* c */}"));
+        c.add(unreadable("nested 2000 deep", "{\"a\":" + "[".repeat(2000) + "]".repeat(2000) + "}"));
+        c.add(new Case("scope with a lone surrogate", t -> of(t.http().push(TOKEN, body(op(UUID1, "\\ud800", "note",
+                "x", "upsert", 0, "{}")))), Expect.REJECTED, 200, "invalid_name"));
+        c.add(new Case("id with a lone surrogate and control characters", t -> of(t.http().push(TOKEN, body(op(UUID1,
+                SCOPE, "note", "\\udfff\\u0007\\u001b[31m", "upsert", 0, "{}")))), Expect.REJECTED, 200, "invalid_name"));
+        c.add(new Case("type of 10,000 characters", t -> of(t.http().push(TOKEN, body(op(UUID1, SCOPE, "n".repeat(10_000),
+                "x", "upsert", 0, "{}")))), Expect.REJECTED, 200, "invalid_name"));
+        c.add(new Case("id in another script", t -> of(t.http().push(TOKEN, body(op(UUID1, SCOPE, "note",
+                "\u0434\u043e\u043a", "upsert", 0, "{}")))), Expect.REJECTED, 200, "invalid_name"));
+        c.add(new Case("id of dots", t -> of(t.http().push(TOKEN, body(op(UUID1, SCOPE, "note", "..", "upsert", 0,
+                "{}")))), Expect.REJECTED, 200, "invalid_name"));
+        c.add(new Case("scope of 65 characters", t -> of(t.http().push(TOKEN, body(op(UUID1, "s".repeat(65), "note",
+                "x", "upsert", 0, "{}")))), Expect.REJECTED, 200, "invalid_name"));
+        c.add(error("the same opId twice in one push", t -> of(t.http().push(TOKEN, body(
+                op(UUID1, SCOPE, "note", "a", "upsert", 0, "{}"), op(UUID1, SCOPE, "note", "b", "upsert", 0, "{}")))),
+                400, "bad_request"));
+        return c;
+    }
+
     /** Opens a stream, reads its status (and error body, if any), and closes it. */
     private static Reply stream(Target t, String accept, String token) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(t.http().base() + "/v1/stream"))
@@ -383,6 +460,7 @@ class HostileInputTest {
                 k.status() == 404 && k.code() == null ? 0 : k.status(), k.code())));
         all.addAll(framing());
         all.addAll(encodings());
+        all.addAll(numbersAndStrings());
         all.addAll(methodsAndPaths());
         all.addAll(cursors());
         all.addAll(streams());
@@ -483,6 +561,57 @@ class HostileInputTest {
                     }
                 }
             }
+        }
+
+        @Test
+        void unstorableValues_areRejectedPerOp_andTheRestOfTheBatchApplies() {
+            String token = ServerFixture.token("writer", "values");
+            String good1 = TestHttp.upsert("values", "good-1", 0, "{\"n\":1e300,\"t\":\"\\ud83d\\ude00\"}");
+            String good2 = TestHttp.upsert("values", "good-2", 0, "{\"n\":-4.9e-324}");
+            TestHttp.Response r = http.push(token, body(
+                    TestHttp.upsert("values", "surrogate", 0, "{\"title\":\"\\ud800\"}"), good1,
+                    TestHttp.upsert("values", "huge", 0, "{\"n\":1e400000}"),
+                    TestHttp.upsert("values", "nul", 0, "{\"t\":\"\\u0000\"}"), good2));
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            List<String> statuses = new ArrayList<>();
+            r.json().get("results").forEach(x -> statuses.add(x.get("status").asText()));
+            assertThat(statuses).containsExactly("rejected", "applied", "rejected", "rejected", "applied");
+            JsonNode results = r.json().get("results");
+            assertThat(results.get(0).get("error").get("message").asText())
+                    .isEqualTo("string at data.title has a lone surrogate (\\ud800 at character 0), which is not Unicode text");
+            assertThat(results.get(2).get("error").get("code").asText()).isEqualTo("invalid_data");
+            TestHttp.Response pull = http.get("/v1/pull", token);
+            List<String> ids = new ArrayList<>();
+            pull.json().get("changes").forEach(x -> ids.add(x.get("id").asText()));
+            assertThat(ids).containsExactly("good-1", "good-2");
+        }
+
+        @Test
+        void pulledData_isTheTextAsSent_neverExpanded() {
+            String token = ServerFixture.token("writer", "numbers");
+            String data = "{\"z\": 1e300, \"a\": [1E+307, -1.5e-300, 0.10], \"m\": 123456789012345678901234567890.5}";
+            TestHttp.Response r = http.push(token, body(TestHttp.upsert("numbers", "n1", 0, data)));
+            assertThat(r.json().get("results").get(0).get("status").asText()).as(r.body()).isEqualTo("applied");
+            TestHttp.Response pull = http.get("/v1/pull", token);
+            assertThat(pull.body()).contains("\"data\":" + data);
+            assertThat(pull.body().length()).isLessThan(600);
+        }
+
+        @Test
+        void pulledChangesAndConflicts_carryTheOpIdThatProducedTheVersion() {
+            String token = ServerFixture.token("writer", "echo");
+            String create = UUID.randomUUID().toString();
+            String update = UUID.randomUUID().toString();
+            http.push(token, body(op(create, "echo", "note", "e", "upsert", 0, "{\"v\":1}")));
+            TestHttp.Response first = http.get("/v1/pull", token);
+            assertThat(first.json().get("changes").get(0).get("opId").asText()).isEqualTo(create);
+            http.push(token, body(op(update, "echo", "note", "e", "upsert", 1, "{\"v\":2}")));
+            TestHttp.Response second = http.get("/v1/pull", token);
+            assertThat(second.json().get("changes").get(0).get("opId").asText()).isEqualTo(update);
+            TestHttp.Response stale = http.push(token, body(TestHttp.upsert("echo", "e", 1, "{\"v\":3}")));
+            JsonNode current = stale.json().get("results").get(0).get("current");
+            assertThat(current.get("version").asLong()).isEqualTo(2);
+            assertThat(current.get("opId").asText()).isEqualTo(update);
         }
 
         private static void assertErrorBody(JsonNode error, String code, String what) {

@@ -44,7 +44,11 @@ final class PushParser {
     private static final Pattern HLC_TEXT = Pattern.compile("[\\x21-\\x7e]{1,64}");
 
     /** Reads one value at the parser's position (the body as a whole is checked for trailing tokens here). */
-    private static final ObjectReader TREES = Json.mapper().reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectReader TREES = Json.mapper().reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            // Numbers as exact decimals: 1e400000 must stay 1e400000 to be judged (a double would
+            // make it infinity) and a 30-digit fraction must not be rounded where a tree is written.
+            .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .with(JsonNodeFactory.withExactBigDecimals(true));
 
     private final int maxOps;
 
@@ -172,6 +176,10 @@ final class PushParser {
             throw ApiException.badRequest("unreadable JSON: " + e.getMessage());
         } catch (InvalidInputException e) {
             throw ApiException.badRequest(e.getMessage());
+        } catch (NumberFormatException e) {
+            // A number whose exponent is beyond 32 bits (1e9999999999): no JSON reader of Syncline's
+            // can hold it, so, like a number over 1000 characters, it makes the body unreadable.
+            throw ApiException.badRequest("malformed JSON: a number cannot be read: " + e.getMessage());
         }
     }
 
