@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -48,7 +49,7 @@ final class PushParser {
             // Numbers as exact decimals: 1e400000 must stay 1e400000 to be judged (a double would
             // make it infinity) and a 30-digit fraction must not be rounded where a tree is written.
             .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .with(JsonNodeFactory.withExactBigDecimals(true));
+            .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
 
     private final int maxOps;
 

@@ -2,7 +2,6 @@ package dev.syncline.server.internal.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -52,9 +51,7 @@ public final class StorableData {
             return numberProblem(node, at);
         }
         if (node.isObject()) {
-            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-            while (fields.hasNext()) {
-                Map.Entry<String, JsonNode> e = fields.next();
+            for (Map.Entry<String, JsonNode> e : node.properties()) {
                 String path = at + pathElement(e.getKey());
                 String why = textProblem(e.getKey());
                 if (why != null) {

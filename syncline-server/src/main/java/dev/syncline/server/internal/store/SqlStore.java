@@ -3,7 +3,7 @@ package dev.syncline.server.internal.store;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.syncline.core.Json;
 import dev.syncline.core.SynclineException;
@@ -48,7 +48,7 @@ abstract class SqlStore implements Store {
      */
     private static final ObjectReader EXACT = Json.mapper().reader()
             .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .with(JsonNodeFactory.withExactBigDecimals(true));
+            .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
 
     private volatile String storeId;
     private volatile byte[] cursorKey;
