@@ -284,6 +284,14 @@ class HostileInputTest {
         c.add(raw("a token of 9000 characters", head("GET /v1/pull HTTP/1.1",
                 "Authorization: Bearer " + "a".repeat(9_000), "Connection: close"), false, Expect.ERROR, 401,
                 "unauthorized"));
+        c.add(raw("HEAD on /v1/pull", head("HEAD /v1/pull HTTP/1.1", auth(), "Connection: close"), false,
+                Expect.NO_5XX, 0, null));
+        c.add(error("the admin API with a token whose admin claim is the string \"true\"", t -> of(t.http().get(
+                "/admin/api/overview", BadInputCorpusTest.signed("{\"alg\":\"HS256\"}", "{\"sub\":\"m\",\"scopes\":[],"
+                + "\"exp\":" + (System.currentTimeMillis() / 1000 + 600) + ",\"admin\":\"true\"}"))), 401, "unauthorized"));
+        c.add(error("the admin API with a token whose exp is null", t -> of(t.http().get("/admin/api/overview",
+                BadInputCorpusTest.signed("{\"alg\":\"HS256\"}", "{\"sub\":\"m\",\"scopes\":[],\"exp\":null,"
+                + "\"admin\":true}"))), 401, "unauthorized"));
         c.add(raw("two Authorization headers", head("GET /v1/pull HTTP/1.1", auth(),
                 "Authorization: Bearer x.y.z", "Connection: close"), false, Expect.NO_5XX, 0, null));
         return c;

@@ -162,7 +162,8 @@ public final class HttpApi implements AutoCloseable {
             if (t instanceof HttpException h && h.getCode() >= 400 && h.getCode() < 500) {
                 return h.getCode();
             }
-            if (t instanceof org.eclipse.jetty.io.EofException || t instanceof java.io.EOFException) {
+            // Jetty's own EOF only: a plain EOFException could come from a database driver (a server fault).
+            if (t instanceof org.eclipse.jetty.io.EofException) {
                 return 400;
             }
         }
