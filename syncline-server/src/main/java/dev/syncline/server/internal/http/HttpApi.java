@@ -140,7 +140,10 @@ public final class HttpApi implements AutoCloseable {
                 if (clientStatus > 0) {
                     // Framing or EOF trouble met outside readBody: still the client's, never a 500.
                     log.debug("{} {} refused: {}: {}", ctx.method(), ctx.path(), clientStatus, e.toString());
-                    error(ctx, clientStatus, "bad_request", "the request could not be read: " + e.getMessage());
+                    String reason = org.eclipse.jetty.http.HttpStatus.getMessage(clientStatus);
+                    String code = clientStatus == 400 || reason == null ? "bad_request"
+                            : reason.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "_");
+                    error(ctx, clientStatus, code, "the request could not be read: " + e.getMessage());
                     return;
                 }
                 log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
