@@ -107,7 +107,7 @@ class AdminApiTest {
         }
 
         @Test
-        void overview_withAnAdminClaimThatIsNotTheBooleanTrue_is403() {
+        void overview_withAnAdminClaimThatIsNotTheBooleanTrue_isRefused() {
             Instant exp = Instant.now().plusSeconds(600);
             for (Object claim : new Object[] {"true", 1, false}) {
                 var b = JWT.create().withSubject("mallory").withClaim("scopes", List.<String>of()).withExpiresAt(exp);
@@ -119,7 +119,8 @@ class AdminApiTest {
                     b.withClaim("admin", (Boolean) claim);
                 }
                 Response r = http.get(OVERVIEW, b.sign(Algorithm.HMAC256(SECRET)));
-                assertThat(r.status()).as("admin claim %s", claim).isEqualTo(403);
+                // false is a plain user (403); a claim that is not a boolean at all is a malformed token.
+                assertThat(r.status()).as("admin claim %s", claim).isEqualTo(claim instanceof Boolean ? 403 : 401);
             }
         }
 

@@ -85,7 +85,95 @@ class BadInputCorpusTest {
     }
 
     private static String b64(String json) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
+        return b64(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String b64(byte[] bytes) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    /**
+     * A token of the given header and payload text, correctly signed with the server's secret: a
+     * token refused although its signature is good shows that its shape is checked on its own.
+     */
+    static String signed(String headerJson, String payloadJson) {
+        return signedParts(b64(headerJson), b64(payloadJson));
+    }
+
+    static String signedParts(String header, String payload) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(ServerFixture.SECRET, "HmacSHA256"));
+            byte[] sig = mac.doFinal((header + "." + payload).getBytes(StandardCharsets.US_ASCII));
+            return header + "." + payload + "." + b64(sig);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Tokens whose claims or parts have the wrong JSON shape, each signed correctly: all 401. */
+    static List<Case> malformedTokens() {
+        long exp = Instant.now().plusSeconds(3600).getEpochSecond();
+        String hs256 = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+        String scopes = "\"scopes\":[\"team-1\"]";
+        List<Case> c = new ArrayList<>();
+        java.util.function.BiConsumer<String, String> claims = (name, payload) ->
+                c.add(withAuth("token " + name, "Bearer " + signed(hs256, payload)));
+        claims.accept("with exp null", "{\"sub\":\"alice\"," + scopes + ",\"exp\":null}");
+        claims.accept("with exp a string", "{\"sub\":\"alice\"," + scopes + ",\"exp\":\"" + exp + "\"}");
+        claims.accept("with exp a boolean", "{\"sub\":\"alice\"," + scopes + ",\"exp\":true}");
+        claims.accept("with exp an object", "{\"sub\":\"alice\"," + scopes + ",\"exp\":{}}");
+        claims.accept("with exp a fraction", "{\"sub\":\"alice\"," + scopes + ",\"exp\":" + exp + ".5}");
+        claims.accept("with exp beyond 64 bits", "{\"sub\":\"alice\"," + scopes + ",\"exp\":1" + "0".repeat(30) + "}");
+        claims.accept("with exp past year 9999", "{\"sub\":\"alice\"," + scopes + ",\"exp\":9000000000000000000}");
+        claims.accept("with exp negative", "{\"sub\":\"alice\"," + scopes + ",\"exp\":-1}");
+        claims.accept("with iat a string", "{\"sub\":\"alice\"," + scopes + ",\"exp\":" + exp + ",\"iat\":\"x\"}");
+        claims.accept("with nbf null", "{\"sub\":\"alice\"," + scopes + ",\"exp\":" + exp + ",\"nbf\":null}");
+        claims.accept("with sub a number", "{\"sub\":42," + scopes + ",\"exp\":" + exp + "}");
+        claims.accept("with sub a boolean", "{\"sub\":true," + scopes + ",\"exp\":" + exp + "}");
+        claims.accept("with sub null", "{\"sub\":null," + scopes + ",\"exp\":" + exp + "}");
+        claims.accept("with sub empty", "{\"sub\":\"\"," + scopes + ",\"exp\":" + exp + "}");
+        claims.accept("with sub an array", "{\"sub\":[\"alice\"]," + scopes + ",\"exp\":" + exp + "}");
+        claims.accept("with scopes null", "{\"sub\":\"alice\",\"scopes\":null,\"exp\":" + exp + "}");
+        claims.accept("with scopes an object", "{\"sub\":\"alice\",\"scopes\":{\"team-1\":true},\"exp\":" + exp + "}");
+        claims.accept("with a number among scopes", "{\"sub\":\"alice\",\"scopes\":[\"team-1\",7],\"exp\":" + exp + "}");
+        claims.accept("with an invalid scope name", "{\"sub\":\"alice\",\"scopes\":[\"Team 1\"],\"exp\":" + exp + "}");
+        claims.accept("with admin a string", "{\"sub\":\"alice\"," + scopes + ",\"exp\":" + exp + ",\"admin\":\"true\"}");
+        claims.accept("with admin a number", "{\"sub\":\"alice\"," + scopes + ",\"exp\":" + exp + ",\"admin\":1}");
+        claims.accept("with admin null", "{\"sub\":\"alice\"," + scopes + ",\"exp\":" + exp + ",\"admin\":null}");
+        claims.accept("with aud a number", "{\"sub\":\"alice\"," + scopes + ",\"exp\":" + exp + ",\"aud\":5}");
+        claims.accept("with duplicate sub", "{\"sub\":\"alice\",\"sub\":\"root\"," + scopes + ",\"exp\":" + exp + "}");
+        String good = "{\"sub\":\"alice\"," + scopes + ",\"exp\":" + exp + "}";
+        claims.accept("payload an array", "[" + good + "]");
+        claims.accept("payload a string", "\"alice\"");
+        claims.accept("payload a number", "42");
+        claims.accept("payload null", "null");
+        claims.accept("payload with trailing bytes", good + "x");
+        claims.accept("payload with a trailing object", good + "{}");
+        claims.accept("payload with trailing space", good + " ");
+        claims.accept("payload not JSON", "alice");
+        claims.accept("payload empty", "");
+        c.add(withAuth("token header an array", "Bearer " + signed("[" + hs256 + "]", good)));
+        c.add(withAuth("token header a string", "Bearer " + signed("\"HS256\"", good)));
+        c.add(withAuth("token header null", "Bearer " + signed("null", good)));
+        c.add(withAuth("token header with trailing bytes", "Bearer " + signed(hs256 + "]", good)));
+        c.add(withAuth("token header alg a number", "Bearer " + signed("{\"alg\":256}", good)));
+        c.add(withAuth("token header alg missing", "Bearer " + signed("{\"typ\":\"JWT\"}", good)));
+        c.add(withAuth("token header with crit", "Bearer " + signed("{\"alg\":\"HS256\",\"crit\":[\"x\"]}", good)));
+        c.add(withAuth("token header typ a number", "Bearer " + signed("{\"alg\":\"HS256\",\"typ\":1}", good)));
+        c.add(withAuth("token payload in UTF-16", "Bearer " + signedParts(b64(hs256),
+                b64(good.getBytes(StandardCharsets.UTF_16)))));
+        c.add(withAuth("token payload with invalid UTF-8", "Bearer " + signedParts(b64(hs256),
+                b64(new byte[] {'{', '"', 's', (byte) 0xc3, '"', ':', '1', '}'}))));
+        c.add(withAuth("token with bad base64", "Bearer " + signedParts(b64(hs256), "eyJzdWIi*OiJh")));
+        c.add(withAuth("token with base64 of impossible length", "Bearer " + signedParts(b64(hs256), "eyJzd")));
+        c.add(withAuth("token with padded base64", "Bearer " + signedParts(b64(hs256), b64(good) + "==")));
+        c.add(withAuth("token with standard base64", "Bearer " + signedParts(b64(hs256), "eyJz+/+/")));
+        c.add(withAuth("token of two parts", "Bearer " + b64(hs256) + "." + b64(good)));
+        c.add(withAuth("token of four parts", "Bearer " + signed(hs256, good) + ".x"));
+        c.add(withAuth("token without signature", "Bearer " + b64(hs256) + "." + b64(good) + "."));
+        c.add(withAuth("token of dots", "Bearer ..."));
+        return c;
     }
 
     static Stream<Case> corpus() {
@@ -190,6 +278,8 @@ class BadInputCorpusTest {
                 .withClaim("scopes", List.of(SCOPE)).sign(Algorithm.HMAC256(secret))));
         c.add(withAuth("token without sub", "Bearer " + JWT.create().withClaim("scopes", List.of(SCOPE))
                 .withExpiresAt(Instant.ofEpochSecond(exp)).sign(Algorithm.HMAC256(secret))));
+
+        c.addAll(malformedTokens());
 
         // Pull and routing.
         c.add(new Case("limit not a number", h -> h.get("/v1/pull?limit=abc", OK_TOKEN), 400, "bad_request"));

@@ -143,6 +143,23 @@ class ProtocolHttpTest {
     }
 
     @Test
+    void push_sameOpIdTwiceInOneRequest_is400AndAppliesNothing() {
+        String opId = UUID.randomUUID().toString();
+        for (String second : List.of(op(opId, "team-1", "note", "b", "upsert", 0, "{\"v\":2}"),
+                op(opId, "team-1", "note", "a", "upsert", 0, "{\"v\":1}"))) {
+            Response r = fx.http().push(alice, body(op(opId, "team-1", "note", "a", "upsert", 0, "{\"v\":1}"),
+                    upsert("team-1", "c", 0, "{}"), second));
+            assertThat(r.status()).as(r.body()).isEqualTo(400);
+            assertThat(r.json().get("error").get("code").asText()).isEqualTo("bad_request");
+            assertThat(r.json().get("error").get("message").asText()).contains("ops[2].opId", "ops[0]", opId);
+        }
+        assertThat(pullAll(alice)).isEmpty();
+        // The same opId in a request of its own is an ordinary push.
+        Response ok = push(alice, op(opId, "team-1", "note", "a", "upsert", 0, "{\"v\":1}"));
+        assertThat(result(ok, 0).get("status").asText()).isEqualTo("applied");
+    }
+
+    @Test
     void push_forbiddenOp_isRejectedAndDoesNotBlockTheOthers() {
         Response r = push(alice, upsert("team-1", "a", 0, "{}"), upsert("team-2", "x", 0, "{}"),
                 upsert("team-1", "b", 0, "{}"));

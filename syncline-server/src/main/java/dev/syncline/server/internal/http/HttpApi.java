@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Map;
 import jakarta.servlet.DispatcherType;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.http.HttpException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -122,7 +123,11 @@ public final class HttpApi implements AutoCloseable {
                 ctx.header("Cache-Control", "no-store");
                 json(ctx, 200, admin.overview());
             });
-            config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage()));
+            config.routes.exception(ApiException.class, (e, ctx) -> {
+                // The client's mistake, answered in full: worth a debug line, never a stack trace.
+                log.debug("{} {} refused: {} {}: {}", ctx.method(), ctx.path(), e.status(), e.code(), e.getMessage());
+                error(ctx, e.status(), e.code(), e.getMessage());
+            });
             config.routes.exception(InvalidInputException.class,
                     (e, ctx) -> error(ctx, 400, e.code(), e.getMessage()));
             config.routes.exception(StoreUnavailableException.class, (e, ctx) -> {
@@ -131,6 +136,16 @@ public final class HttpApi implements AutoCloseable {
                 error(ctx, 503, "unavailable", "the database is unavailable; retry later");
             });
             config.routes.exception(Exception.class, (e, ctx) -> {
+                int clientStatus = clientFault(e);
+                if (clientStatus > 0) {
+                    // Framing or EOF trouble met outside readBody: still the client's, never a 500.
+                    log.debug("{} {} refused: {}: {}", ctx.method(), ctx.path(), clientStatus, e.toString());
+                    String reason = org.eclipse.jetty.http.HttpStatus.getMessage(clientStatus);
+                    String code = clientStatus == 400 || reason == null ? "bad_request"
+                            : reason.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "_");
+                    error(ctx, clientStatus, code, "the request could not be read: " + e.getMessage());
+                    return;
+                }
                 log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
                 error(ctx, 500, "internal_error", "unexpected server error; see the server log");
             });
@@ -139,6 +154,23 @@ public final class HttpApi implements AutoCloseable {
             config.routes.error(405, ctx -> error(ctx, 405, "method_not_allowed",
                     ctx.method() + " is not allowed on " + ctx.path()));
         });
+    }
+
+    /**
+     * @return the 4xx status for a failure that came from reading a broken or short request (an
+     *     EOF in the body, a bad chunk), else 0
+     */
+    private static int clientFault(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof HttpException h && h.getCode() >= 400 && h.getCode() < 500) {
+                return h.getCode();
+            }
+            // Jetty's own EOF only: a plain EOFException could come from a database driver (a server fault).
+            if (t instanceof org.eclipse.jetty.io.EofException) {
+                return 400;
+            }
+        }
+        return 0;
     }
 
     private Counter opCounter(String status) {
@@ -200,10 +232,7 @@ public final class HttpApi implements AutoCloseable {
 
     private void push(Context ctx) throws IOException {
         Timer.Sample sample = Timer.start(metrics);
-        String type = ctx.contentType();
-        if (type != null && !type.isBlank() && !type.toLowerCase().startsWith(JSON)) {
-            throw new ApiException(415, "unsupported_media_type", "push body must be application/json, not " + type);
-        }
+        requireJsonContentType(ctx.contentType());
         byte[] body = readBody(ctx);
         PushParser.Parsed parsed = parser.parse(body);
         PushResponse response = service.push(ctx.attribute(PRINCIPAL), parsed.request(), parsed.dataJson());
@@ -214,7 +243,64 @@ public final class HttpApi implements AutoCloseable {
         sample.stop(pushTimer);
     }
 
-    private byte[] readBody(Context ctx) throws IOException {
+    /**
+     * A push body is {@code application/json} exactly (any case), with parameters allowed but a
+     * {@code charset} only when it is UTF-8. A missing header is read as JSON (documented).
+     */
+    static void requireJsonContentType(String type) {
+        if (type == null || type.isBlank()) {
+            return;
+        }
+        String[] parts = type.split(";");
+        String media = parts[0].trim();
+        if (!media.equalsIgnoreCase(JSON)) {
+            throw new ApiException(415, "unsupported_media_type", "push body must be application/json, not "
+                    + shorten(media));
+        }
+        for (int i = 1; i < parts.length; i++) {
+            int eq = parts[i].indexOf('=');
+            if (eq < 0 || !parts[i].substring(0, eq).trim().equalsIgnoreCase("charset")) {
+                continue;
+            }
+            String charset = parts[i].substring(eq + 1).trim();
+            if (charset.length() >= 2 && charset.startsWith("\"") && charset.endsWith("\"")) {
+                charset = charset.substring(1, charset.length() - 1);
+            }
+            if (!charset.equalsIgnoreCase("utf-8")) {
+                throw new ApiException(415, "unsupported_media_type", "push body must be UTF-8; charset="
+                        + shorten(charset) + " is not supported");
+            }
+        }
+    }
+
+    private static String shorten(String s) {
+        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
+    }
+
+    /**
+     * Reads the whole body. A body that ends before its Content-Length, or whose chunked framing is
+     * broken, surfaces from Jetty as an {@link IOException} (an {@code EofException}) or a
+     * {@link HttpException}: the client's fault, answered 400, not a server error.
+     */
+    private byte[] readBody(Context ctx) {
+        try {
+            return readBodyBytes(ctx);
+        } catch (IOException e) {
+            throw brokenBody(e);
+        } catch (RuntimeException e) {
+            if (e instanceof HttpException) {
+                throw brokenBody(e);
+            }
+            throw e;
+        }
+    }
+
+    private static ApiException brokenBody(Exception e) {
+        return ApiException.badRequest("the request body is incomplete or its framing is broken (it ended before"
+                + " its Content-Length, or a chunk size was wrong): " + e.getMessage());
+    }
+
+    private byte[] readBodyBytes(Context ctx) throws IOException {
         long max = limits.maxRequestBytes();
         long declared = ctx.req().getContentLengthLong();
         if (declared > DRAIN_LIMIT) {

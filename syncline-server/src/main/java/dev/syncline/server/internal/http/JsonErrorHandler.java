@@ -13,12 +13,19 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Errors that Jetty answers before a request reaches the routes (a URI or header too long, a
- * malformed request line) get the protocol's JSON error body too, not an HTML page.
+ * malformed request line) get the protocol's JSON error body too, not an HTML page. An unknown
+ * HTTP version, which Jetty answers 505, is answered 400: nothing a client sends earns a 5xx.
  */
 final class JsonErrorHandler extends ErrorHandler {
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
             Callback callback) {
+        if (code == HttpStatus.HTTP_VERSION_NOT_SUPPORTED_505) {
+            // A request line naming HTTP/9.9 is the client's mistake; no input may earn a 5xx.
+            code = HttpStatus.BAD_REQUEST_400;
+            message = "unsupported HTTP version (" + message + "); this server speaks HTTP/1.1";
+            response.setStatus(code);
+        }
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.write(true, ByteBuffer.wrap(body(code, message)), callback);
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,9 +16,17 @@ import dev.syncline.core.protocol.OpKind;
 import dev.syncline.core.protocol.PushOp;
 import dev.syncline.core.protocol.PushRequest;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -36,7 +45,11 @@ final class PushParser {
     private static final Pattern HLC_TEXT = Pattern.compile("[\\x21-\\x7e]{1,64}");
 
     /** Reads one value at the parser's position (the body as a whole is checked for trailing tokens here). */
-    private static final ObjectReader TREES = Json.mapper().reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectReader TREES = Json.mapper().reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            // Numbers as exact decimals: 1e400000 must stay 1e400000 to be judged (a double would
+            // make it infinity) and a 30-digit fraction must not be rounded where a tree is written.
+            .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
 
     private final int maxOps;
 
@@ -54,6 +67,7 @@ final class PushParser {
     }
 
     Parsed parse(byte[] body) {
+        body = requireUtf8(body);
         List<String> raw = new ArrayList<>();
         JsonNode root = read(body, raw);
         if (!root.isObject()) {
@@ -73,12 +87,64 @@ final class PushParser {
         }
         List<PushOp> parsed = new ArrayList<>(ops.size());
         List<String> dataJson = new ArrayList<>(ops.size());
+        Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < ops.size(); i++) {
             PushOp op = op(ops.get(i), "ops[" + i + "]");
+            // Two results with one opId could not be told apart, and only one write can own an opId:
+            // refuse the request before anything is applied rather than answer one of them falsely.
+            Integer first = seen.putIfAbsent(op.opId(), i);
+            if (first != null) {
+                throw ApiException.badRequest("ops[" + i + "].opId repeats ops[" + first + "].opId (" + op.opId()
+                        + "); an opId may appear only once in a push");
+            }
             parsed.add(op);
             dataJson.add(op.data() == null ? null : raw.get(i));
         }
         return new Parsed(new PushRequest(clientId.asText(), parsed), dataJson);
+    }
+
+    /**
+     * The body must be UTF-8 (RFC 8259). The JSON reader would otherwise guess UTF-16 or UTF-32
+     * from the first bytes and parse it, and the byte offsets that cut out each op's data would
+     * then point nowhere. A UTF-16/32 body (byte order mark, or a zero byte among the first four:
+     * JSON text starts with an ASCII character) is 415; bytes that are not UTF-8 (including
+     * encoded surrogates) are 400. A UTF-8 byte order mark is allowed and dropped.
+     *
+     * @return the body without a UTF-8 byte order mark
+     */
+    static byte[] requireUtf8(byte[] body) {
+        int n = body.length;
+        boolean utf16Bom = n >= 2 && ((body[0] == (byte) 0xFE && body[1] == (byte) 0xFF)
+                || (body[0] == (byte) 0xFF && body[1] == (byte) 0xFE));
+        boolean utf32Bom = n >= 4 && body[0] == 0 && body[1] == 0 && body[2] == (byte) 0xFE && body[3] == (byte) 0xFF;
+        if (utf16Bom || utf32Bom) {
+            throw notUtf8("it starts with a UTF-16 or UTF-32 byte order mark");
+        }
+        for (int i = 0; i < Math.min(4, n); i++) {
+            if (body[i] == 0) {
+                throw notUtf8("it has a zero byte at offset " + i + ", so it looks like UTF-16 or UTF-32");
+            }
+        }
+        int from = n >= 3 && body[0] == (byte) 0xEF && body[1] == (byte) 0xBB && body[2] == (byte) 0xBF ? 3 : 0;
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(body, from, n - from);
+        CharBuffer out = CharBuffer.allocate(8192);
+        while (true) {
+            CoderResult r = decoder.decode(in, out, true);
+            if (r.isError()) {
+                throw ApiException.badRequest("body is not valid UTF-8: bad byte sequence at offset " + in.position());
+            }
+            if (r.isUnderflow()) {
+                break;
+            }
+            out.clear();
+        }
+        return from == 0 ? body : Arrays.copyOfRange(body, from, n);
+    }
+
+    private static ApiException notUtf8(String why) {
+        return new ApiException(415, "unsupported_media_type", "push body must be UTF-8; " + why);
     }
 
     /**
@@ -111,6 +177,10 @@ final class PushParser {
             throw ApiException.badRequest("unreadable JSON: " + e.getMessage());
         } catch (InvalidInputException e) {
             throw ApiException.badRequest(e.getMessage());
+        } catch (NumberFormatException e) {
+            // A number whose exponent is beyond 32 bits (1e9999999999): no JSON reader of Syncline's
+            // can hold it, so, like a number over 1000 characters, it makes the body unreadable.
+            throw ApiException.badRequest("malformed JSON: a number cannot be read: " + e.getMessage());
         }
     }
 

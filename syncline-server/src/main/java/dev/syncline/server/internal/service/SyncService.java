@@ -1,6 +1,5 @@
 package dev.syncline.server.internal.service;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.syncline.core.HlcClock;
 import dev.syncline.core.Json;
 import dev.syncline.core.Names;
@@ -14,7 +13,6 @@ import dev.syncline.server.internal.store.Store;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -134,34 +132,13 @@ public final class SyncService {
                 return PushResult.Rejected.of(op.opId(), "too_large", "data is " + size
                         + " bytes; the limit is " + maxDocumentBytes);
             }
-            if (containsNul(op.data())) {
-                // PostgreSQL's JSONB cannot hold U+0000; refuse it on every store so both behave alike.
-                return PushResult.Rejected.of(op.opId(), "invalid_data",
-                        "data contains the character U+0000 (in a key or a string), which Syncline does not store");
+            // One rule for every store, so both keep and refuse exactly the same documents.
+            String unstorable = StorableData.problem(op.data());
+            if (unstorable != null) {
+                return PushResult.Rejected.of(op.opId(), "invalid_data", unstorable);
             }
         }
         return null;
-    }
-
-    private static boolean containsNul(JsonNode node) {
-        if (node.isTextual()) {
-            return node.textValue().indexOf('\u0000') >= 0;
-        }
-        if (node.isContainerNode()) {
-            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-            while (fields.hasNext()) {
-                Map.Entry<String, JsonNode> e = fields.next();
-                if (e.getKey().indexOf('\u0000') >= 0 || containsNul(e.getValue())) {
-                    return true;
-                }
-            }
-            for (JsonNode element : node.isArray() ? node : List.<JsonNode>of()) {
-                if (containsNul(element)) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     private static int utf8Length(String s) {
@@ -191,7 +168,19 @@ public final class SyncService {
         if (s == null) {
             return "(missing)";
         }
-        return "'" + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "' (" + s.length() + " chars)";
+        // Escaped to printable ASCII: the name may hold control characters or lone surrogates,
+        // which must not reach the log or break the response's UTF-8.
+        StringBuilder b = new StringBuilder("'");
+        int shown = Math.min(s.length(), 40);
+        for (int i = 0; i < shown; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.append(s.length() > shown ? "..." : "").append("' (").append(s.length()).append(" chars)").toString();
     }
 
     /**

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The production store: PostgreSQL, schema migrated by Flyway ({@code classpath:db/postgresql}),
- * connections pooled by HikariCP, document data as JSONB. Any number of server instances may run
+ * connections pooled by HikariCP, document data as the JSON text sent (a {@code text} column,
+ * see {@code V4__data_as_sent.sql}). Any number of server instances may run
  * over one database.
  *
  * <p>Concurrency, and why READ COMMITTED is enough for writes. A write transaction first locks the
@@ -291,7 +292,9 @@ public final class PostgresStore extends SqlStore {
 
     @Override
     protected String dataPlaceholder() {
-        return "CAST(? AS jsonb)";
+        // Text, not JSONB: the data comes back exactly as sent (JSONB would expand 1e300 to 301
+        // digits, reorder keys and refuse what it cannot hold); it was validated before it got here.
+        return "?";
     }
 
     @Override

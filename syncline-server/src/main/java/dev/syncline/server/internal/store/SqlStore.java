@@ -1,6 +1,9 @@
 package dev.syncline.server.internal.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.syncline.core.Json;
 import dev.syncline.core.SynclineException;
@@ -37,7 +40,15 @@ import java.util.UUID;
 abstract class SqlStore implements Store {
     private static final int HEADS_PER_QUERY = 200;
     private static final int MAX_RECENT = 500;
-    static final String DOC_COLUMNS = "scope, type, id, version, deleted, data, hlc, updated_by, seq";
+    static final String DOC_COLUMNS = "scope, type, id, version, deleted, data, hlc, updated_by, seq, op_id";
+    /**
+     * Reads stored data for a {@link Change} (a conflict's current document): numbers as exact
+     * decimals, so writing the tree out again gives the values as sent, neither rounded nor
+     * expanded.
+     */
+    private static final ObjectReader EXACT = Json.mapper().reader()
+            .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
 
     private volatile String storeId;
     private volatile byte[] cursorKey;
@@ -54,7 +65,7 @@ abstract class SqlStore implements Store {
     /** Ends a read transaction and releases the connection. */
     protected abstract void endRead(Connection c) throws SQLException;
 
-    /** @return the SQL placeholder for the data column, such as {@code ?} or {@code CAST(? AS jsonb)} */
+    /** @return the SQL placeholder for the data column, such as {@code ?} */
     protected abstract String dataPlaceholder();
 
     /** @return true when {@code e} means "try the whole transaction again" (serialization, unique race) */
@@ -184,20 +195,22 @@ abstract class SqlStore implements Store {
                         "SELECT " + DOC_COLUMNS + " FROM documents WHERE scope = ? AND type = ? AND id = ?");
                  PreparedStatement upsert = c.prepareStatement(
                         "INSERT INTO documents (" + DOC_COLUMNS + ", written_at) VALUES (?, ?, ?, ?, ?, "
-                        + dataPlaceholder() + ", ?, ?, ?, ?) ON CONFLICT (scope, type, id) DO UPDATE SET"
+                        + dataPlaceholder() + ", ?, ?, ?, ?, ?) ON CONFLICT (scope, type, id) DO UPDATE SET"
                         + " version = excluded.version, deleted = excluded.deleted, data = excluded.data,"
                         + " hlc = excluded.hlc, updated_by = excluded.updated_by, seq = excluded.seq,"
-                        + " written_at = excluded.written_at");
+                        + " op_id = excluded.op_id, written_at = excluded.written_at");
                  PreparedStatement remember = c.prepareStatement(
                         "INSERT INTO applied_ops (op_id, scope, type, id, version, seq, applied_at)"
                         + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
                 // Documents written earlier in this batch, so a later op on the same document sees them.
                 Map<String, Change> written = new HashMap<>();
-                Map<String, PushResult.Applied> appliedHere = new HashMap<>();
+                // OpIds applied earlier in this batch answer a repeat as a replay from an earlier
+                // request would: the original result for the same document, op_id_reused for another.
+                Map<String, AppliedOp> appliedHere = new HashMap<>();
                 for (int i = 0; i < ops.size(); i++) {
                     PushOp op = ops.get(i);
-                    PushResult.Applied again = appliedHere.get(op.opId());
-                    PushResult replay = again != null ? again
+                    AppliedOp again = appliedHere.get(op.opId());
+                    PushResult replay = again != null ? replayOf(again, op)
                             : bulk != null ? replayOf(bulk.appliedOps().get(op.opId()), op) : findApplied(findOp, op);
                     if (replay != null) {
                         results.add(replay);
@@ -216,9 +229,9 @@ abstract class SqlStore implements Store {
                     boolean deleted = op.kind() == OpKind.DELETE;
                     tally.count(current, deleted);
                     Change next = new Change(op.scope(), op.type(), op.id(), stored + 1, deleted,
-                            deleted ? null : op.data(), op.hlc(), userId, seq, null);
+                            deleted ? null : op.data(), op.hlc(), userId, seq, op.opId());
                     bindDoc(upsert, next, deleted ? null : dataJson.get(i));
-                    upsert.setLong(10, tally.writtenAt);
+                    upsert.setLong(11, tally.writtenAt);
                     upsert.addBatch();
                     remember.setString(1, op.opId());
                     remember.setString(2, op.scope());
@@ -230,7 +243,7 @@ abstract class SqlStore implements Store {
                     remember.addBatch();
                     written.put(key, next);
                     PushResult.Applied applied = new PushResult.Applied(op.opId(), next.version(), seq);
-                    appliedHere.put(op.opId(), applied);
+                    appliedHere.put(op.opId(), new AppliedOp(op.scope(), op.type(), op.id(), next.version(), seq));
                     results.add(applied);
                 }
                 if (!appliedHere.isEmpty()) {
@@ -367,6 +380,7 @@ abstract class SqlStore implements Store {
         ps.setString(7, d.hlc());
         ps.setString(8, d.updatedBy());
         ps.setLong(9, d.seq());
+        ps.setString(10, d.opId());
     }
 
     /** Reads a row of {@link #DOC_COLUMNS}, in that order. */
@@ -375,14 +389,14 @@ abstract class SqlStore implements Store {
         ObjectNode node = null;
         if (data != null) {
             try {
-                node = (ObjectNode) Json.mapper().readTree(data);
+                node = (ObjectNode) EXACT.readTree(data);
             } catch (JsonProcessingException | ClassCastException e) {
                 throw new SynclineException("stored data of " + rs.getString(1) + "/" + rs.getString(2) + "/"
                         + rs.getString(3) + " is not a JSON object", e);
             }
         }
         return new Change(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getBoolean(5),
-                node, rs.getString(7), rs.getString(8), rs.getLong(9), null);
+                node, rs.getString(7), rs.getString(8), rs.getLong(9), rs.getString(10));
     }
 
     @Override
@@ -420,7 +434,7 @@ abstract class SqlStore implements Store {
                             while (rs.next()) {
                                 FeedEntry ch = new FeedEntry(rs.getString(1), rs.getString(2), rs.getString(3),
                                         rs.getLong(4), rs.getBoolean(5), rs.getString(6), rs.getString(7),
-                                        rs.getString(8), rs.getLong(9), null);
+                                        rs.getString(8), rs.getLong(9), rs.getString(10));
                                 changes.add(ch);
                                 reached = ch.seq();
                                 got++;

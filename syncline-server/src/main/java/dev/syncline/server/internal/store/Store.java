@@ -26,8 +26,10 @@ public interface Store extends AutoCloseable {
     /**
      * Applies {@code ops} in order, in one transaction, each iff the stored version equals its base
      * version (absent counts as 0, a tombstone as its version). An opId applied before returns its
-     * original {@code Applied} result and writes nothing. Ops must already be validated (names,
-     * scopes the caller may write, data shape) and carry an HLC.
+     * original {@code Applied} result and writes nothing. Each written version remembers the opId
+     * that produced it (returned as {@code opId} by {@link #read}, {@link #get} and a conflict's
+     * current document). Ops must already be validated (names, scopes the caller may write, data
+     * shape and values) and carry an HLC.
      *
      * @param userId the writer, recorded as {@code updatedBy}
      * @param ops validated operations
@@ -49,7 +51,8 @@ public interface Store extends AutoCloseable {
      * As {@link #apply(String, List, Instant)}, with each operation's data already written as JSON
      * text, stored as it is.
      *
-     * @param dataJson per op, the JSON text of its data (null for a delete); must be the text of {@code data}
+     * @param dataJson per op, the JSON text of its data (null for a delete); must be the text of
+     *     {@code data}; it is stored, and read back, exactly as given
      */
     List<PushResult> apply(String userId, List<PushOp> ops, List<String> dataJson, Instant now);
 

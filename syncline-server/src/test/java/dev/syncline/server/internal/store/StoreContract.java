@@ -192,6 +192,76 @@ public abstract class StoreContract {
     }
 
     @Test
+    void apply_sameOpIdOnTwoDocumentsInOneBatch_rejectsTheSecondAndWritesOnlyTheFirst() {
+        PushOp first = upsert("s1", "a", 0, "{\"x\":1}");
+        PushOp second = new PushOp(first.opId(), "s1", "note", "b", OpKind.UPSERT, 0, data("{\"x\":2}"), first.hlc());
+        List<PushResult> r = store.apply("alice", List.of(first, second), NOW);
+        assertThat(r.get(0)).isEqualTo(new PushResult.Applied(first.opId(), 1, 1));
+        assertThat(r.get(1)).isInstanceOf(PushResult.Rejected.class);
+        assertThat(((PushResult.Rejected) r.get(1)).error().code()).isEqualTo("op_id_reused");
+        assertThat(store.get("s1", "note", "b")).isEmpty();
+        assertThat(readAll("s1").changes()).extracting(FeedEntry::id).containsExactly("a");
+    }
+
+    /**
+     * Data is kept as the text sent, on every store: spacing, key order and numbers exactly (a
+     * store that expanded 1e300 to 301 digits, or rounded a 40-digit fraction, would hand clients
+     * other documents than the other store does).
+     */
+    @Test
+    void apply_keepsDataAsTheTextSent_numbersSpacingAndKeyOrderIncluded() {
+        List<String> texts = List.of(
+                "{\"b\":1,\"a\":2}",
+                "{ \"spaced\" : [ 1 , 2 ] }",
+                "{\"big\":1e300,\"max\":1.7976931348623157e308,\"tiny\":-4.9e-324,\"e\":1E+2}",
+                "{\"fraction\":12345678901234567890.123456789012345678901234567890,\"scaled\":0.10}",
+                "{\"int\":123456789012345678901234567890123456789012345678901234567890}",
+                "{\"pair\":\"\\ud83d\\ude00\",\"raw\":\"\ud83d\ude00 caf\u00e9\",\"esc\":\"a\\\"b\\\\c\\n\"}");
+        List<PushOp> ops = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            ops.add(new PushOp(UUID.randomUUID().toString(), "s1", "note", "d" + i, OpKind.UPSERT, 0,
+                    (ObjectNode) Json.parse(texts.get(i)), "0001764072000000-0000-test"));
+        }
+        List<PushResult> r = store.apply("alice", ops, texts, NOW);
+        assertThat(r).allMatch(x -> x instanceof PushResult.Applied);
+        assertThat(readAll("s1").changes()).extracting(FeedEntry::data).containsExactlyElementsOf(texts);
+        for (int i = 0; i < texts.size(); i++) {
+            // get() holds exact decimals; written out and read the usual way, it is the value sent.
+            assertThat(Json.parse(Json.write(store.get("s1", "note", "d" + i).orElseThrow().data())))
+                    .isEqualTo(Json.parse(texts.get(i)));
+        }
+        // A conflict's current document carries the same values, not rounded or expanded.
+        PushResult c = store.apply("bob", List.of(upsert("s1", "d2", 0, "{}")), NOW).get(0);
+        String current = Json.write(((PushResult.Conflict) c).current().data());
+        assertThat(current).contains("1E+300", "1.7976931348623157E+308", "-4.9E-324").hasSizeLessThan(200);
+        PushResult c3 = store.apply("bob", List.of(upsert("s1", "d3", 0, "{}")), NOW).get(0);
+        assertThat(Json.write(((PushResult.Conflict) c3).current().data()))
+                .contains("12345678901234567890.123456789012345678901234567890", "0.10");
+    }
+
+    @Test
+    void apply_remembersWhichOpProducedEachVersion_inTheFeedGetAndConflicts() {
+        PushOp create = upsert("s1", "a", 0, "{\"x\":1}");
+        PushOp update = upsert("s1", "a", 1, "{\"x\":2}");
+        PushOp other = upsert("s1", "b", 0, "{}");
+        PushOp del = delete("s1", "b", 1);
+        apply(create, other);
+        assertThat(readAll("s1").changes()).extracting(FeedEntry::opId).containsExactly(create.opId(), other.opId());
+        apply(update, del);
+        assertThat(readAll("s1").changes()).extracting(FeedEntry::id, FeedEntry::opId)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("a", update.opId()),
+                        org.assertj.core.groups.Tuple.tuple("b", del.opId()));
+        assertThat(store.get("s1", "note", "a").orElseThrow().opId()).isEqualTo(update.opId());
+        assertThat(store.get("s1", "note", "b").orElseThrow().opId()).isEqualTo(del.opId());
+        PushResult stale = apply(upsert("s1", "a", 1, "{\"x\":3}")).get(0);
+        assertThat(((PushResult.Conflict) stale).current().opId()).isEqualTo(update.opId());
+        // Within one batch, a conflict with a document written earlier in it names that op.
+        PushOp c1 = upsert("s1", "n", 0, "{}");
+        List<PushResult> batch = apply(c1, upsert("s1", "n", 0, "{}"), upsert("s1", "m", 0, "{}"));
+        assertThat(((PushResult.Conflict) batch.get(1)).current().opId()).isEqualTo(c1.opId());
+    }
+
+    @Test
     void apply_opIdReusedForAnotherDocument_isRejected() {
         PushOp op = upsert("s1", "a", 0, "{}");
         apply(op);
@@ -478,11 +548,17 @@ public abstract class StoreContract {
             c.commit();
         });
         Store.Summary s = migrated.summarize(10, 10);
+        // Rows from before the opId column have none; their data survives the column's new type.
+        Change old = migrated.get("s1", "note", "a").orElseThrow();
+        assertThat(old.opId()).isNull();
+        assertThat(old.data()).isEqualTo(data("{\"x\":1}"));
         assertThat(scope(s, "s1")).isEqualTo(new Store.ScopeSummary("s1", 3, 2, 1, applied));
         assertThat(scope(s, "s2")).isEqualTo(new Store.ScopeSummary("s2", 1, 1, 0, null));
         assertThat(s.recent()).hasSize(4).allMatch(w -> w.writtenAt() == null);
         // Writes after the migration keep the counts and carry their time.
-        migrated.apply("carol", List.of(upsert("s2", "y", 0, "{}"), delete("s1", "a", 1)), NOW);
+        PushOp y = upsert("s2", "y", 0, "{}");
+        migrated.apply("carol", List.of(y, delete("s1", "a", 1)), NOW);
+        assertThat(migrated.get("s2", "note", "y").orElseThrow().opId()).isEqualTo(y.opId());
         Store.Summary after = migrated.summarize(10, 2);
         assertThat(scope(after, "s1")).isEqualTo(new Store.ScopeSummary("s1", 4, 1, 2, NOW));
         assertThat(scope(after, "s2")).isEqualTo(new Store.ScopeSummary("s2", 2, 2, 0, NOW));
