@@ -10,7 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
  * replays one (a failure prints the command). See {@link InProcessRun} for what a seed does.
  */
 class InProcessFaultSimulationTest {
-    static final int CI_SEEDS = Integer.getInteger("syncline.sim.ciSeeds", 8);
+    static final int CI_SEEDS = Integer.getInteger("syncline.sim.ciSeeds", 12);
 
     @TempDir
     Path dir;

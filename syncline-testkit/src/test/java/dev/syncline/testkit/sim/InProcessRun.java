@@ -410,35 +410,8 @@ final class InProcessRun {
         for (Rep r : reps) {
             heal(r);
         }
-        long healed = System.nanoTime();
-        for (Rep r : reps) {
-            boolean drained = false;
-            while (System.nanoTime() - healed < DRAIN_BOUND.toNanos() * 2) {
-                syncs++;
-                SyncReport rep = r.client.sync(Duration.ofSeconds(10));
-                h.sync(r.name, rep.outcome().name(), "PASS (healed)", rep.error());
-                if ((rep.outcome() == SyncReport.Outcome.CAUGHT_UP || rep.outcome() == SyncReport.Outcome.OPEN_CONFLICTS)
-                        && rep.pending() == 0) {
-                    drained = true;
-                    break;
-                }
-            }
-            h.drain(r.name, Duration.ofNanos(System.nanoTime() - healed), drained);
-        }
-        for (int round = 0; round < 6; round++) {
-            boolean quiet = true;
-            for (Rep r : reps) {
-                syncs++;
-                SyncReport rep = r.client.sync(Duration.ofSeconds(10));
-                h.sync(r.name, rep.outcome().name(), "PASS (settling)", rep.error());
-                if (rep.pushed() > 0 || rep.pulled() > 0 || rep.conflictsSettled() > 0) {
-                    quiet = false;
-                }
-            }
-            if (quiet) {
-                return;
-            }
-        }
-        notes.append("replicas were still exchanging changes after 6 rounds of syncs\n");
+        Map<String, SyncClient> clients = new java.util.LinkedHashMap<>();
+        reps.forEach(r -> clients.put(r.name, r.client));
+        syncs += Sim.drainAndSettle(h, clients, DRAIN_BOUND, notes);
     }
 }

@@ -8,6 +8,7 @@ import dev.syncline.client.Durability;
 import dev.syncline.client.PendingOperation;
 import dev.syncline.client.RetryPolicy;
 import dev.syncline.client.SyncClient;
+import dev.syncline.client.SyncReport;
 import dev.syncline.core.ConflictResolutionStrategy;
 import dev.syncline.core.Json;
 import dev.syncline.core.SyncConflict;
@@ -67,6 +68,48 @@ final class Sim {
                 .conflictStrategy("uniq", ConflictResolutionStrategy.MANUAL)
                 .conflictStrategy("reg", ConflictResolutionStrategy.USE_LATEST)
                 .build();
+    }
+
+    /**
+     * After healing: each replica syncs until its outbox is empty and it has pulled to the end
+     * (recorded as a {@link History.Drain}, failed when not within twice {@code bound}), then all
+     * sync in rounds until one changes nothing (at most 6).
+     *
+     * @return how many syncs it ran
+     */
+    static long drainAndSettle(History h, Map<String, SyncClient> clients, Duration bound, StringBuilder notes) {
+        long syncs = 0;
+        long healed = System.nanoTime();
+        for (Map.Entry<String, SyncClient> e : clients.entrySet()) {
+            boolean drained = false;
+            while (System.nanoTime() - healed < bound.toNanos() * 2) {
+                syncs++;
+                SyncReport rep = e.getValue().sync(Duration.ofSeconds(10));
+                h.sync(e.getKey(), rep.outcome().name(), "PASS (healed)", rep.error());
+                if ((rep.outcome() == SyncReport.Outcome.CAUGHT_UP || rep.outcome() == SyncReport.Outcome.OPEN_CONFLICTS)
+                        && rep.pending() == 0) {
+                    drained = true;
+                    break;
+                }
+            }
+            h.drain(e.getKey(), Duration.ofNanos(System.nanoTime() - healed), drained);
+        }
+        for (int round = 0; round < 6; round++) {
+            boolean quiet = true;
+            for (Map.Entry<String, SyncClient> e : clients.entrySet()) {
+                syncs++;
+                SyncReport rep = e.getValue().sync(Duration.ofSeconds(10));
+                h.sync(e.getKey(), rep.outcome().name(), "PASS (settling)", rep.error());
+                if (rep.pushed() > 0 || rep.pulled() > 0 || rep.conflictsSettled() > 0) {
+                    quiet = false;
+                }
+            }
+            if (quiet) {
+                return syncs;
+            }
+        }
+        notes.append("replicas were still exchanging changes after 6 rounds of syncs\n");
+        return syncs;
     }
 
     static ObjectNode value(String tag) {
