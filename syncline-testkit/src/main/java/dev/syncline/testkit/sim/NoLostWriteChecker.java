@@ -9,8 +9,10 @@ import java.util.List;
  * No acknowledged write lost (invariant 5): every write whose local call returned is on the
  * server, or was knowingly overwritten (a later write was made on top of it), or is on record as a
  * side of a conflict at some replica (settled or open), or is a failed operation there. A delete
- * is on the server as a tombstone (or the document never reached it), or was knowingly followed by
- * a write on the tombstone, or is on record as the deleted side of a conflict or a failed delete.
+ * is undone when the server holds the value it removed, an older one, or one made on top of it;
+ * that is allowed only after a write on the tombstone by the same replica, or with a conflict
+ * with a deleted side (or a failed delete) on record. (A value of another lineage, such as a
+ * concurrent create elsewhere while the deleted value was never pushed, does not undo it.)
  */
 public final class NoLostWriteChecker implements Checker {
     @Override
@@ -46,14 +48,19 @@ public final class NoLostWriteChecker implements Checker {
                             + " nor in any conflict or failed operation"));
                 }
             } else {
-                boolean onServer = s == null || s.deleted();
+                // The delete removed what its replica held (its prior). It is undone when the server
+                // holds that value, an older one, or one made on top of it (without seeing the delete);
+                // a value of another lineage (a concurrent create, a re-create on the tombstone) is not
+                // what was deleted.
+                boolean undone = s != null && !s.deleted() && s.value() != null && w.prior() != null
+                        && (causal.atOrBefore(s.value(), w.prior()) || causal.atOrBefore(w.prior(), s.value()));
                 boolean followed = causal.writesAfter(w.doc(), w.seq()).stream()
                         .anyMatch(later -> later.prior() == null && later.replica().equals(w.replica()));
                 boolean onRecord = conflicts.stream().anyMatch(c -> c.local() == null || c.remote() == null);
-                if (!onServer && !followed && !onRecord) {
+                if (undone && !followed && !onRecord) {
                     out.add(violation(w.doc(), "delete of " + w.prior() + " by " + w.replica() + " (acknowledged, history #"
-                            + w.seq() + ") is not on the server (" + describe(s) + "), nor followed by a write on its"
-                            + " tombstone, nor in any conflict or failed operation"));
+                            + w.seq() + ") is undone on the server (" + describe(s) + "), with no write on its"
+                            + " tombstone and no conflict or failed operation on record"));
                 }
             }
         }

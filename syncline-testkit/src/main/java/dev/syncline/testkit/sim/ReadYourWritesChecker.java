@@ -12,7 +12,8 @@ import java.util.Map;
  * Read your writes: after a replica's acknowledged write, its reads of that document show that
  * write, or a value made on top of it, or a value another replica wrote that it had not seen
  * (which may win a conflict by policy); never nothing when it wrote a value and nobody deleted
- * the document, and never a value it deleted or one its write replaced.
+ * the document, and never a value it deleted or one its write replaced. Reports the first bad read
+ * after each write.
  */
 public final class ReadYourWritesChecker implements Checker {
     @Override
@@ -25,6 +26,7 @@ public final class ReadYourWritesChecker implements Checker {
         Causality causal = new Causality(history);
         List<Violation> out = new ArrayList<>();
         Map<String, Write> lastWrite = new HashMap<>(); // replica + doc -> its last acknowledged write
+        java.util.Set<Long> reported = new java.util.HashSet<>(); // one violation per write: the first bad read
         for (History.Event e : history.events()) {
             if (e instanceof Write w && w.acked()) {
                 lastWrite.put(w.replica() + " " + w.doc(), w);
@@ -33,8 +35,9 @@ public final class ReadYourWritesChecker implements Checker {
                 if (w == null) {
                     continue;
                 }
-                String problem = problem(history, causal, w, r);
+                String problem = reported.contains(w.seq()) ? null : problem(history, causal, w, r);
                 if (problem != null) {
+                    reported.add(w.seq());
                     out.add(violation(r.doc(), r.replica() + " read " + (r.value() == null ? "nothing" : r.value())
                             + " (history #" + r.seq() + ") after its " + (w.kind() == Kind.PUT ? "write of " + w.value()
                             : "delete of " + w.prior()) + " (#" + w.seq() + "): " + problem));

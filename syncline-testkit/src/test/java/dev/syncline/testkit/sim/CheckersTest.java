@@ -99,6 +99,18 @@ class CheckersTest {
     }
 
     @Test
+    void noLostWrite_acceptsADeleteOfANeverPushedValue_whenAnotherReplicaCreatedTheDocumentConcurrently() {
+        Run run = new Run(); // r0 created reg/n and deleted it before any push; r1 created it meanwhile
+        run.h.write("r0", "reg/n", Kind.PUT, "n0", null, true);
+        run.h.write("r0", "reg/n", Kind.DELETE, null, "n0", true);
+        run.h.write("r1", "reg/n", Kind.PUT, "n1", null, true);
+        run.server.put("reg/n", new ServerDoc("reg/n", 1, false, "n1"));
+        run.live0.put("reg/n", "n1");
+        run.live1.put("reg/n", "n1");
+        assertThat(Checkers.check(Checkers.all(BOUND), run.h, run.end())).isEmpty();
+    }
+
+    @Test
     void noLostWrite_acceptsALosingWriteOnRecordInAConflict_andAnUnacknowledgedOne() {
         Run run = new Run(); // k1 lost to k2 and is on record
         run.h.write("r1", "uniq/c", Kind.PUT, "c1", null, false); // the process died before it answered

@@ -6,11 +6,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The seeded fault simulation with real processes, so SIGKILL is real: the server and each
- * replica's batches run in child JVMs (see {@link ProcessRun}). CI runs a couple of seeds per
- * store; {@code -Dsyncline.sim.seeds=N} runs more, {@code -Dsyncline.sim.seed=N} replays one.
+ * replica's batches run in child JVMs (see {@link ProcessRun}). CI runs two seeds on the embedded
+ * store and one on PostgreSQL (child JVMs are slow to start, and the in-process simulation covers
+ * both stores at length); {@code -Dsyncline.sim.seeds=N} runs more, {@code -Dsyncline.sim.seed=N}
+ * replays one.
  */
 class ProcessFaultSimulationTest {
-    static final int CI_SEEDS = Integer.getInteger("syncline.sim.ciProcessSeeds", 2);
+    /** Seeds CI runs per store when {@code -Dsyncline.sim.seeds} is not given (a seed takes about 30 s). */
+    static final int CI_SEEDS_EMBEDDED = Integer.getInteger("syncline.sim.ciProcessSeeds", 2);
+    static final int CI_SEEDS_POSTGRES = Integer.getInteger("syncline.sim.ciProcessSeeds", 1);
 
     @TempDir
     Path dir;
@@ -19,7 +23,7 @@ class ProcessFaultSimulationTest {
     void replicasKeepEveryGuarantee_whenClientAndServerProcessesAreSigkilled_onTheEmbeddedStore() {
         try (SimServer server = new ChildProcesses.Server(dir.resolve("server"), null, dir.resolve("server.log"))) {
             SeedRunner.run("processes embedded", getClass().getSimpleName()
-                    + "#replicasKeepEveryGuarantee_whenClientAndServerProcessesAreSigkilled_onTheEmbeddedStore", CI_SEEDS,
+                    + "#replicasKeepEveryGuarantee_whenClientAndServerProcessesAreSigkilled_onTheEmbeddedStore", CI_SEEDS_EMBEDDED,
                     seed -> new ProcessRun(seed, server, dir.resolve("seed-" + seed)).run());
         }
     }
@@ -29,7 +33,7 @@ class ProcessFaultSimulationTest {
         try (TestPostgres db = TestPostgres.create();
              SimServer server = new ChildProcesses.Server(null, db.url(), dir.resolve("server.log"))) {
             SeedRunner.run("processes postgres", getClass().getSimpleName()
-                    + "#replicasKeepEveryGuarantee_whenClientAndServerProcessesAreSigkilled_onPostgres", CI_SEEDS,
+                    + "#replicasKeepEveryGuarantee_whenClientAndServerProcessesAreSigkilled_onPostgres", CI_SEEDS_POSTGRES,
                     seed -> new ProcessRun(seed, server, dir.resolve("seed-" + seed)).run());
         }
     }

@@ -103,7 +103,9 @@ final class ProcessRun {
                     clients.put(r.name, Sim.open(r.file, r.proxy.url(), r.name, scope,
                             Clock.offset(Clock.systemUTC(), Duration.ofMillis(r.skewMs)), r.batch, seed));
                 }
+                long d0 = System.nanoTime();
                 syncs += Sim.drainAndSettle(h, clients, DRAIN_BOUND, notes);
+                time("drain", d0);
                 Map<String, FinalState.Replica> finals = new TreeMap<>();
                 clients.forEach((name, c) -> {
                     Sim.readAll(h, name, c, scope);
@@ -130,6 +132,9 @@ final class ProcessRun {
             throw new UncheckedIOException(e);
         } finally {
             reps.forEach(r -> r.proxy.close());
+            if (Boolean.getBoolean("syncline.sim.verbose")) {
+                System.out.println("seed " + seed + " time by step (ms): " + timeByAction);
+            }
         }
     }
 
@@ -251,8 +256,16 @@ final class ProcessRun {
         r.network = "PASS";
     }
 
+    private final Map<String, Long> timeByAction = new TreeMap<>();
+
+    private void time(String action, long since) {
+        timeByAction.merge(action, (System.nanoTime() - since) / 1_000_000, Long::sum);
+    }
+
     private void restartServer() {
+        long t0 = System.nanoTime();
         server.restart();
+        time("server-restart", t0);
         for (Rep r : reps) {
             r.proxy.retarget(server.port());
         }
@@ -260,6 +273,15 @@ final class ProcessRun {
 
     /** Runs one scripted batch in a child JVM, recording what it printed, and kills it as planned. */
     private void runChild(Rep r, String script, KillPlan plan) {
+        long t0 = System.nanoTime();
+        try {
+            runChild0(r, script, plan);
+        } finally {
+            time("replica-child", t0);
+        }
+    }
+
+    private void runChild0(Rep r, String script, KillPlan plan) {
         ChildProcesses.Child c = ChildProcesses.start(ReplicaChild.class, dir.resolve(r.name + ".log"), r.file.toString(),
                 r.proxy.url(), r.name, scope, String.valueOf(r.skewMs), String.valueOf(r.batch),
                 String.valueOf(seed * 31 + r.name.hashCode()), script);
