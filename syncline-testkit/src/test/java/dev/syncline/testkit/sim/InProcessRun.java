@@ -64,7 +64,8 @@ final class InProcessRun {
         Rep(int i) throws IOException {
             name = "r" + i;
             file = dir.resolve(name + ".db");
-            clock = Clock.offset(Clock.systemUTC(), SKEWS[rnd.nextInt(SKEWS.length)]);
+            Duration skew = SKEWS[rnd.nextInt(SKEWS.length)];
+            clock = Clock.offset(Clock.systemUTC(), Sim.enabled("skew") ? skew : Duration.ZERO);
             batch = 1 + rnd.nextInt(4);
             proxy = new FaultyProxy(server.port());
             open();
@@ -190,15 +191,22 @@ final class InProcessRun {
         } else if (a < 86) {
             fault(r);
         } else if (a < 90) {
-            killMidSync(r);
+            if (Sim.enabled("kills")) {
+                killMidSync(r);
+            }
         } else if (a < 93) {
             h.fault("replica-restart", r.name);
             r.client.close();
             r.open();
         } else if (a < 95) {
-            restartServer(rnd.nextBoolean() ? r : null);
+            Rep during = rnd.nextBoolean() ? r : null;
+            if (Sim.enabled("server-restarts")) {
+                restartServer(during);
+            }
         } else if (a < 98) {
-            lostAckEpisode(r);
+            if (Sim.enabled("lost-acks")) {
+                lostAckEpisode(r);
+            }
         } else {
             heal(r);
         }
@@ -255,6 +263,9 @@ final class InProcessRun {
     private void fault(Rep r) {
         FaultyProxy p = r.proxy;
         int f = rnd.nextInt(10);
+        if ((f <= 4 && !Sim.enabled("lost-acks")) || ((f == 5 || f == 6) && !Sim.enabled("partitions"))) {
+            f = 9;
+        }
         switch (f) {
             case 0, 1, 2 -> {
                 p.dropResponses("/v1/push");

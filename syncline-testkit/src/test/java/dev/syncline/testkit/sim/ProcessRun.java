@@ -60,7 +60,8 @@ final class ProcessRun {
         Rep(int i) throws IOException {
             name = "r" + i;
             file = dir.resolve(name + ".db");
-            skewMs = SKEWS_MS[rnd.nextInt(SKEWS_MS.length)];
+            long skew = SKEWS_MS[rnd.nextInt(SKEWS_MS.length)];
+            skewMs = Sim.enabled("skew") ? skew : 0;
             batch = 1 + rnd.nextInt(4);
             proxy = new FaultyProxy(server.port());
         }
@@ -88,7 +89,7 @@ final class ProcessRun {
             }
             int rounds = 6 + rnd.nextInt(4);
             for (int round = 0; round < rounds; round++) {
-                if (rnd.nextInt(100) < 8) {
+                if (rnd.nextInt(100) < 8 && Sim.enabled("server-restarts")) {
                     h.fault("server-sigkill", server.store());
                     restartServer();
                 }
@@ -156,7 +157,7 @@ final class ProcessRun {
 
     private void round(Rep r) {
         List<String> script = new ArrayList<>();
-        if (rnd.nextInt(100) < 20) {
+        if (rnd.nextInt(100) < 20 && Sim.enabled("lost-acks")) {
             // The lost-acknowledgement shape: push acks lost while pulls work, edit what was pushed, sync again.
             r.proxy.dropResponses("/v1/push");
             r.network = "DROP_RESPONSES /v1/push";
@@ -189,6 +190,12 @@ final class ProcessRun {
             }
         }
         int k = rnd.nextInt(100);
+        if (!Sim.enabled("kills") && k < 45) {
+            k = 99; // the server may still be killed; the replica is not
+        }
+        if (!Sim.enabled("server-restarts") && k >= 45 && k < 55) {
+            k = 99;
+        }
         KillPlan plan = k < 30 ? new KillPlan(1 + rnd.nextInt(3), 0, false)
                 : k < 45 ? new KillPlan(0, 1 + rnd.nextInt(12), false)
                 : k < 55 ? new KillPlan(0, 0, true) : KillPlan.NONE;
@@ -203,6 +210,9 @@ final class ProcessRun {
 
     private void fault(Rep r) {
         int f = rnd.nextInt(12);
+        if ((f <= 3 && !Sim.enabled("lost-acks")) || ((f == 4 || f == 5) && !Sim.enabled("partitions"))) {
+            f = 8;
+        }
         FaultyProxy p = r.proxy;
         switch (f) {
             case 0, 1 -> {
