@@ -14,7 +14,7 @@ public final class Checkers {
         return List.of(new ConvergenceChecker(), new NoLostWriteChecker(), new NoResurrectedDeleteChecker(),
                 new ExactlyOnceChecker(), new NoPhantomValueChecker(), new NoStuckOperationChecker(),
                 new NoSpuriousConflictChecker(), new QueueDrainChecker(drainBound), new ReadYourWritesChecker(),
-                new MonotonicReadsChecker());
+                new MonotonicReadsChecker(), new ClockChecker());
     }
 
     /** @return every violation any of {@code checkers} finds */

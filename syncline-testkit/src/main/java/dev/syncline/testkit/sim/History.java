@@ -21,7 +21,7 @@ import java.util.TreeMap;
  */
 public final class History {
     /** One recorded event; {@code seq} orders events as they were recorded. */
-    public sealed interface Event permits Write, Read, Sync, Fault, Drain {
+    public sealed interface Event permits Write, Read, Sync, Fault, Drain, Stamp {
         /** @return position in the history, from 0 */
         long seq();
     }
@@ -95,6 +95,21 @@ public final class History {
     public record Drain(long seq, String replica, Duration took, boolean drained) implements Event {
     }
 
+    /**
+     * The HLC stamp a replica gave one of its acknowledged writes, with what bounds it.
+     *
+     * @param seq position
+     * @param replica who wrote
+     * @param doc {@code type/id}
+     * @param hlc the stamp of the write
+     * @param clockMillis the replica's wall clock, read just after the write returned
+     * @param seenHlc the highest stamp the replica held before the write (on any of its documents
+     *     or open conflicts), or null when none
+     */
+    public record Stamp(long seq, String replica, String doc, String hlc, long clockMillis, String seenHlc)
+            implements Event {
+    }
+
     private final List<Event> events = new ArrayList<>();
     private final Map<String, Long> extraFaults = new TreeMap<>();
 
@@ -134,6 +149,13 @@ public final class History {
         if (n > 0) {
             extraFaults.merge(kind, n, Long::sum);
         }
+    }
+
+    /** Records a write's stamp; returns it. */
+    public synchronized Stamp stamp(String replica, String doc, String hlc, long clockMillis, String seenHlc) {
+        Stamp st = new Stamp(events.size(), replica, doc, hlc, clockMillis, seenHlc);
+        events.add(st);
+        return st;
     }
 
     /** Records a drain; returns it. */
@@ -201,7 +223,8 @@ public final class History {
     public String describe(String doc) {
         StringBuilder sb = new StringBuilder();
         for (Event e : events()) {
-            boolean about = e instanceof Write w ? w.doc().equals(doc) : e instanceof Read r ? r.doc().equals(doc) : true;
+            boolean about = e instanceof Write w ? w.doc().equals(doc) : e instanceof Read r ? r.doc().equals(doc)
+                    : e instanceof Stamp st ? st.doc().equals(doc) : true;
             if (about && !(e instanceof Drain)) {
                 sb.append("  ").append(e).append('\n');
             }

@@ -34,12 +34,15 @@ class CheckersTest {
 
         Run() {
             h.write("r0", "uniq/a", Kind.PUT, "a1", null, true);
+            h.stamp("r0", "uniq/a", "1767225600000-0000-c0", 1767225600000L, null);
             h.read("r0", "uniq/a", "a1", 0);
             h.write("r0", "uniq/b", Kind.PUT, "b1", null, true);
             h.write("r0", "uniq/b", Kind.DELETE, null, "b1", true);
             h.read("r0", "uniq/b", null, 0);
             h.write("r1", "reg/k", Kind.PUT, "k1", null, true);
+            h.stamp("r1", "reg/k", "1767236400000-0000-c1", 1767236400000L, null); // r1's clock runs 3 h ahead
             h.write("r0", "reg/k", Kind.PUT, "k2", null, true);
+            h.stamp("r0", "reg/k", "1767236400000-0001-c0", 1767225600050L, "1767236400000-0000-c1"); // follows it
             h.fault("RESPONSE_DROPPED", "r0 /v1/push");
             h.sync("r1", "CAUGHT_UP", "PASS", null);
             h.sync("r0", "CAUGHT_UP", "PASS", null);
@@ -202,6 +205,17 @@ class CheckersTest {
         Run run = new Run();
         run.h.read("r1", "reg/k", "k2", 2); // r1 wrote k1; r0's concurrent k2 won
         assertThat(run.check(new ReadYourWritesChecker())).isEmpty();
+    }
+
+    @Test
+    void clock_reportsAStampAheadOfItsClockAndOfEverythingSeen_andAStampGoingBack() {
+        Run run = new Run();
+        // After a restart: 900 ms ahead of its clock (a lease), then a stamp below its last one.
+        run.h.stamp("r0", "uniq/a", "1767236400950-0000-c0", 1767236400050L, "1767236400000-0001-c0");
+        run.h.stamp("r0", "uniq/a", "1767236400900-0000-c0", 1767236400100L, "1767236400950-0000-c0");
+        assertThat(run.check(new ClockChecker())).hasSize(2)
+                .anySatisfy(v -> assertThat(v.message()).contains("900 ms ahead"))
+                .anySatisfy(v -> assertThat(v.message()).contains("not after its previous stamp"));
     }
 
     @Test

@@ -228,6 +228,7 @@ final class InProcessRun {
 
     private void put(Rep r, String doc) {
         String prior = live(r, doc);
+        String seen = Sim.maxStamp(r.client, scope);
         String tag = r.name + "." + (h.writes().size());
         boolean acked = false;
         try {
@@ -236,12 +237,15 @@ final class InProcessRun {
         } catch (RuntimeException e) {
             notes.append("write ").append(tag).append(" to ").append(doc).append(" failed: ").append(e).append('\n');
         }
+        long clock = r.clock.millis();
         h.write(r.name, doc, Kind.PUT, tag, prior, acked);
+        stamp(r, doc, acked, clock, seen);
         Sim.read(h, r.name, r.client, scope, doc);
     }
 
     private void delete(Rep r, String doc) {
         String prior = live(r, doc);
+        String seen = Sim.maxStamp(r.client, scope);
         boolean acked = false;
         try {
             r.client.documents().delete(scope, Sim.type(doc), Sim.id(doc));
@@ -249,8 +253,17 @@ final class InProcessRun {
         } catch (RuntimeException e) {
             notes.append("delete of ").append(doc).append(" failed: ").append(e).append('\n');
         }
+        long clock = r.clock.millis();
         h.write(r.name, doc, Kind.DELETE, null, prior, acked);
+        stamp(r, doc, acked, clock, seen);
         Sim.read(h, r.name, r.client, scope, doc);
+    }
+
+    private void stamp(Rep r, String doc, boolean acked, long clockMillis, String seen) {
+        String hlc = acked ? Sim.stampOf(r.client, scope, doc) : null;
+        if (hlc != null) { // none when a delete cancelled a create that was never pushed
+            h.stamp(r.name, doc, hlc, clockMillis, seen);
+        }
     }
 
     private void sync(Rep r) {

@@ -343,6 +343,9 @@ final class ProcessRun {
                 }
                 case "ack" -> {
                     record(r, begun, true);
+                    if (ev.hasNonNull("hlc")) {
+                        h.stamp(r.name, doc, ev.get("hlc").asText(), ev.path("clock").asLong(), begun.path("seen").asText(null));
+                    }
                     begun = null;
                 }
                 case "read" -> h.read(r.name, doc, ev.path("value").asText(null), ev.path("version").asLong());

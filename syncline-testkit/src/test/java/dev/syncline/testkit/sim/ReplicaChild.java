@@ -35,9 +35,9 @@ public final class ReplicaChild {
                     case "put" -> {
                         Document<ObjectNode> d = get(c, scope, p[1]);
                         print(line("begin", p[1]).put("kind", "PUT").put("value", p[2]).put("prior", tag(d))
-                                .put("version", d == null ? 0 : d.sync().version()));
+                                .put("version", d == null ? 0 : d.sync().version()).put("seen", Sim.maxStamp(c, scope)));
                         c.documents().put(scope, Sim.type(p[1]), Sim.id(p[1]), Sim.value(p[2]));
-                        print(line("ack", p[1]));
+                        print(line("ack", p[1]).put("clock", clock.millis()).put("hlc", Sim.stampOf(c, scope, p[1])));
                         read(c, scope, p[1]);
                     }
                     case "del" -> {
@@ -46,9 +46,10 @@ public final class ReplicaChild {
                             print(line("skip", p[1]));
                             break;
                         }
-                        print(line("begin", p[1]).put("kind", "DELETE").put("prior", tag(d)).put("version", d.sync().version()));
+                        print(line("begin", p[1]).put("kind", "DELETE").put("prior", tag(d)).put("version", d.sync().version())
+                                .put("seen", Sim.maxStamp(c, scope)));
                         c.documents().delete(scope, Sim.type(p[1]), Sim.id(p[1]));
-                        print(line("ack", p[1]));
+                        print(line("ack", p[1]).put("clock", clock.millis()).put("hlc", Sim.stampOf(c, scope, p[1])));
                         read(c, scope, p[1]);
                     }
                     case "sync" -> {

@@ -153,6 +153,33 @@ final class Sim {
         return h.read(replica, doc, d == null || d.deleted() ? null : tag(d.value()), d == null ? 0 : d.sync().version());
     }
 
+    /** @return the highest HLC stamp a replica holds: on any of its documents or open conflicts; null when none */
+    static String maxStamp(SyncClient c, String scope) {
+        dev.syncline.core.Hlc max = null;
+        List<String> stamps = new ArrayList<>();
+        for (String type : TYPES) {
+            for (Document<ObjectNode> d : c.documents().list(scope, type)) {
+                stamps.add(d.sync().lastModified());
+            }
+        }
+        for (SyncConflict o : c.conflicts().openConflicts()) {
+            stamps.add(o.remoteHlc());
+            stamps.add(o.localHlc());
+        }
+        for (String s : stamps) {
+            if (s != null && dev.syncline.core.Hlc.isValid(s)) {
+                dev.syncline.core.Hlc h = dev.syncline.core.Hlc.parse(s);
+                max = max == null || h.compareTo(max) > 0 ? h : max;
+            }
+        }
+        return max == null ? null : max.toString();
+    }
+
+    /** @return the stamp of the local copy of {@code doc}, or null when there is none */
+    static String stampOf(SyncClient c, String scope, String doc) {
+        return c.documents().get(scope, type(doc), id(doc)).map(d -> d.sync().lastModified()).orElse(null);
+    }
+
     /** Reads every document of a replica into the history. */
     static void readAll(History h, String replica, SyncClient c, String scope) {
         for (String type : TYPES) {
