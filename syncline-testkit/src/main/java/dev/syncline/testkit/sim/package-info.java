@@ -4,7 +4,8 @@
  * {@link dev.syncline.testkit.sim.FinalState} it left, and one
  * {@link dev.syncline.testkit.sim.Checker} per guarantee of {@code ARCHITECTURE.md} (convergence,
  * no lost write, no resurrected delete, exactly-once, no phantom value, nothing stuck, no
- * spurious conflict, the queue drains, read-your-writes, monotonic reads). The simulations that
+ * spurious conflict, the queue drains, read-your-writes, monotonic reads, clocks that do not run
+ * ahead). The simulations that
  * produce histories live in this module's tests.
  */
 package dev.syncline.testkit.sim;

@@ -83,8 +83,10 @@ final class SeedRunner {
     }
 
     static String replay(String test, long seed) {
+        String without = System.getProperty("syncline.sim.without", "");
         return "./mvnw -B -o -pl syncline-testkit -am test -Dtest='" + test
-                + "' -Dsurefire.failIfNoSpecifiedTests=false -Dsyncline.sim.seed=" + seed;
+                + "' -Dsurefire.failIfNoSpecifiedTests=false -Dsyncline.sim.seed=" + seed
+                + (without.isBlank() ? "" : " -Dsyncline.sim.without=" + without);
     }
 
     private static String byChecker(List<Result> results) {
