@@ -294,8 +294,8 @@ public final class FaultyProxy implements AutoCloseable {
     /** Closes every open connection (both sides see a reset or EOF). */
     public void cutAll() {
         for (Socket s : open) {
-            if (!s.isClosed()) {
-                count(Fault.CUT);
+            if (!s.isClosed() && s.getLocalPort() == listener.getLocalPort()) {
+                count(Fault.CUT); // once per connection: its client side, accepted here
             }
             closeQuietly(s);
         }

@@ -255,6 +255,30 @@ class FaultyProxyTest {
     }
 
     @Test
+    void cutAll_closesOpenConnections_andCountsEachOnce() throws Exception {
+        try (CountingServer server = new CountingServer(10); FaultyProxy proxy = new FaultyProxy(server.port());
+             java.net.Socket raw = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), proxy.port())) {
+            raw.setSoTimeout(5000);
+            raw.getOutputStream().write("GET /a HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                head.append((char) raw.getInputStream().read());
+            }
+            assertThat(head.toString()).startsWith("HTTP/1.1 200");
+            assertThat(raw.getInputStream().readNBytes(10)).hasSize(10); // the whole answer: nothing left to read
+            proxy.cutAll();
+            assertThat(proxy.faults(FaultyProxy.Fault.CUT)).isEqualTo(1);
+            int got;
+            try {
+                got = raw.getInputStream().read();
+            } catch (java.net.SocketException reset) {
+                got = -1;
+            }
+            assertThat(got).as("the connection is gone").isEqualTo(-1);
+        }
+    }
+
+    @Test
     void retarget_sendsNewConnectionsToTheRestartedServer() throws Exception {
         try (CountingServer first = new CountingServer(10); FaultyProxy proxy = new FaultyProxy(first.port())) {
             assertThat(get(proxy.url(), "/a", Duration.ofSeconds(5)).statusCode()).isEqualTo(200);

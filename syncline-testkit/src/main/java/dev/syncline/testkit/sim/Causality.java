@@ -80,6 +80,28 @@ final class Causality {
         return false; // a tombstone on the server cannot be told apart: assume it was concurrent
     }
 
+    /**
+     * @return the server version the writer held of the document just before {@code w} (the read
+     *     recorded right before it), 0 when unknown or never on the server
+     */
+    long priorVersion(Write w) {
+        long v = 0;
+        for (History.Event e : history.events()) {
+            if (e.seq() >= w.seq()) {
+                break;
+            }
+            if (e instanceof History.Read r && r.replica().equals(w.replica()) && r.doc().equals(w.doc())) {
+                v = r.version();
+            }
+        }
+        return v;
+    }
+
+    /** @return true when {@code w} was written on a tombstone its replica held (or on its own delete) */
+    boolean onTombstone(Write w, String deleter) {
+        return w.prior() == null && (w.replica().equals(deleter) || priorVersion(w) > 0);
+    }
+
     /** @return every write of {@code doc} after {@code seq}, in order */
     List<Write> writesAfter(String doc, long seq) {
         return history.writes(doc).stream().filter(w -> w.seq() > seq).toList();

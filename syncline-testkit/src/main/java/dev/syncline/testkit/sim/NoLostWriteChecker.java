@@ -10,7 +10,8 @@ import java.util.List;
  * server, or was knowingly overwritten (a later write was made on top of it), or is on record as a
  * side of a conflict at some replica (settled or open), or is a failed operation there. A delete
  * is undone when the server holds the value it removed, an older one, or one made on top of it;
- * that is allowed only after a write on the tombstone by the same replica, or with a conflict
+ * that is allowed only after a later write on a tombstone (by the deleter, or by a replica that
+ * held a tombstone of a server version), or with a conflict
  * with a deleted side (or a failed delete) on record. (A value of another lineage, such as a
  * concurrent create elsewhere while the deleted value was never pushed, does not undo it.)
  */
@@ -55,11 +56,11 @@ public final class NoLostWriteChecker implements Checker {
                 boolean undone = s != null && !s.deleted() && s.value() != null && w.prior() != null
                         && (causal.atOrBefore(s.value(), w.prior()) || causal.atOrBefore(w.prior(), s.value()));
                 boolean followed = causal.writesAfter(w.doc(), w.seq()).stream()
-                        .anyMatch(later -> later.prior() == null && later.replica().equals(w.replica()));
+                        .anyMatch(later -> causal.onTombstone(later, w.replica()));
                 boolean onRecord = conflicts.stream().anyMatch(c -> c.local() == null || c.remote() == null);
                 if (undone && !followed && !onRecord) {
                     out.add(violation(w.doc(), "delete of " + w.prior() + " by " + w.replica() + " (acknowledged, history #"
-                            + w.seq() + ") is undone on the server (" + describe(s) + "), with no write on its"
+                            + w.seq() + ") is undone on the server (" + describe(s) + "), with no later write on a"
                             + " tombstone and no conflict or failed operation on record"));
                 }
             }

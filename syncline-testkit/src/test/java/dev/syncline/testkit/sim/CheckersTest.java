@@ -121,6 +121,22 @@ class CheckersTest {
     }
 
     @Test
+    void noLostWrite_acceptsADeleteThatAnotherReplicaRecreatedOnTop_thenLostToAConcurrentEditByPolicy() {
+        // r0 deletes k2; r1, holding the tombstone (version 3), re-creates reg/k as k5; r2's edit k4 of
+        // k2, made without seeing the delete, then wins over k5 by policy, on record as a conflict.
+        Run run = new Run();
+        run.h.write("r0", "reg/k", Kind.DELETE, null, "k2", true);
+        run.h.read("r1", "reg/k", null, 3);
+        run.h.write("r1", "reg/k", Kind.PUT, "k5", null, true);
+        run.h.write("r2", "reg/k", Kind.PUT, "k4", "k2", true);
+        run.server.put("reg/k", new ServerDoc("reg/k", 5, false, "k4"));
+        run.live0.put("reg/k", "k4");
+        run.live1.put("reg/k", "k4");
+        run.conflicts0.add(new Conflict("reg/k", "concurrentModification", "k4", "k5", "k4", false));
+        assertThat(run.check(new NoLostWriteChecker())).isEmpty();
+    }
+
+    @Test
     void noResurrectedDelete_reportsADeletedValueLiveAgain() {
         Run run = new Run();
         run.server.put("uniq/b", new ServerDoc("uniq/b", 3, false, "b1"));

@@ -75,7 +75,7 @@ final class SeedRunner {
                 }
                 sb.append("  replay: ").append(replay(test, r.seed())).append('\n');
                 if (r.detail() != null && !r.detail().isEmpty()) {
-                    sb.append(indent(r.detail(), 6000));
+                    sb.append(indent(r.detail(), results.size() == 1 ? 200_000 : 6000)); // a replay shows it all
                 }
             }
             throw new AssertionError(sb.toString());
