@@ -157,16 +157,21 @@ final class ProcessRun {
 
     private void round(Rep r) {
         List<String> script = new ArrayList<>();
+        long retryMs = 0;
         if (rnd.nextInt(100) < 20 && Sim.enabled("lost-acks")) {
             // The lost-acknowledgement shape: push acks lost while pulls work, edit what was pushed, sync again.
             r.proxy.dropResponses("/v1/push");
             r.network = "DROP_RESPONSES /v1/push";
             h.fault("lost-push-acks", r.name + " (episode)");
+            // A backoff longer than the first sync means the second sync pushes nothing and only
+            // pulls: the server's copy of the replica's own applied create comes back while the
+            // replica still has the create, and the edit or delete after it, queued.
             String doc = newDoc(r);
             script.add("put," + doc + "," + tag(r));
             script.add("sync,800");
             script.add(rnd.nextBoolean() ? "del," + doc : "put," + doc + "," + tag(r));
             script.add("sync,800");
+            retryMs = 3000;
         } else {
             fault(r);
             for (int i = 0, n = 2 + rnd.nextInt(5); i < n; i++) {
@@ -199,7 +204,7 @@ final class ProcessRun {
         KillPlan plan = k < 30 ? new KillPlan(1 + rnd.nextInt(3), 0, false)
                 : k < 45 ? new KillPlan(0, 1 + rnd.nextInt(12), false)
                 : k < 55 ? new KillPlan(0, 0, true) : KillPlan.NONE;
-        runChild(r, String.join(";", script), plan);
+        runChild(r, String.join(";", script), plan, retryMs);
     }
 
     private String newDoc(Rep r) {
@@ -282,19 +287,23 @@ final class ProcessRun {
     }
 
     /** Runs one scripted batch in a child JVM, recording what it printed, and kills it as planned. */
-    private void runChild(Rep r, String script, KillPlan plan) {
+    private void runChild(Rep r, String script, KillPlan plan, long retryMs) {
         long t0 = System.nanoTime();
         try {
-            runChild0(r, script, plan);
+            runChild0(r, script, plan, retryMs);
         } finally {
             time("replica-child", t0);
         }
     }
 
-    private void runChild0(Rep r, String script, KillPlan plan) {
-        ChildProcesses.Child c = ChildProcesses.start(ReplicaChild.class, dir.resolve(r.name + ".log"), r.file.toString(),
-                r.proxy.url(), r.name, scope, String.valueOf(r.skewMs), String.valueOf(r.batch),
-                String.valueOf(seed * 31 + r.name.hashCode()), script);
+    private void runChild0(Rep r, String script, KillPlan plan, long retryMs) {
+        List<String> args = new ArrayList<>(List.of(r.file.toString(), r.proxy.url(), r.name, scope,
+                String.valueOf(r.skewMs), String.valueOf(r.batch), String.valueOf(seed * 31 + r.name.hashCode()), script));
+        if (retryMs > 0) {
+            args.add(String.valueOf(retryMs));
+        }
+        ChildProcesses.Child c = ChildProcesses.start(ReplicaChild.class, dir.resolve(r.name + ".log"),
+                args.toArray(String[]::new));
         JsonNode begun = null;
         boolean syncing = false;
         long requestsAtSync = 0;

@@ -11,13 +11,14 @@ import java.time.Duration;
 
 /**
  * A replica in its own process, so a simulation can SIGKILL it in the middle of anything:
- * {@code ReplicaChild DB URL USER SCOPE SKEW_MS PUSH_BATCH SEED SCRIPT}. It opens the replica's
+ * {@code ReplicaChild DB URL USER SCOPE SKEW_MS PUSH_BATCH SEED SCRIPT [RETRY_MS]}. It opens the replica's
  * file and runs the script, commands separated by {@code ;}: {@code put,TYPE/ID,TAG},
  * {@code del,TYPE/ID} (skipped when the document is not live here), {@code sync,MILLIS}. It prints
  * one JSON line per event on stdout, flushed before it goes on: {@code begin} (a write about to be
  * made, with the value held before and its version), {@code ack} (the write returned: it is
  * acknowledged), {@code skip}, {@code syncing}, {@code sync} (its outcome), {@code read} (a
- * document's local state), {@code done}.
+ * document's local state), {@code done}. RETRY_MS, when given, is the first backoff after a failed
+ * push (default: the simulation's fast one).
  */
 public final class ReplicaChild {
     private ReplicaChild() {
@@ -28,7 +29,10 @@ public final class ReplicaChild {
         Path db = Path.of(a[0]);
         String scope = a[3];
         Clock clock = Clock.offset(Clock.systemUTC(), Duration.ofMillis(Long.parseLong(a[4])));
-        try (SyncClient c = Sim.open(db, a[1], a[2], scope, clock, Integer.parseInt(a[5]), Long.parseLong(a[6]))) {
+        dev.syncline.client.RetryPolicy retry = a.length > 8
+                ? new dev.syncline.client.RetryPolicy(Duration.ofMillis(Long.parseLong(a[8])), Duration.ofMillis(2 * Long.parseLong(a[8])), 2.0, 0.5)
+                : Sim.FAST_RETRY;
+        try (SyncClient c = Sim.open(db, a[1], a[2], scope, clock, Integer.parseInt(a[5]), Long.parseLong(a[6]), retry)) {
             for (String cmd : a[7].split(";")) {
                 String[] p = cmd.split(",");
                 switch (p[0]) {

@@ -78,9 +78,15 @@ final class Sim {
      * @param clock the replica's wall clock, skewed as the run decided
      */
     static SyncClient open(Path file, String url, String user, String scope, Clock clock, int pushBatch, long seed) {
+        return open(file, url, user, scope, clock, pushBatch, seed, FAST_RETRY);
+    }
+
+    /** As {@link #open(Path, String, String, String, Clock, int, long)}, with another backoff. */
+    static SyncClient open(Path file, String url, String user, String scope, Clock clock, int pushBatch, long seed,
+            RetryPolicy retry) {
         return SyncClient.builder().database(file).serverUrl(url).token(token(user, scope)).clock(clock)
                 .durability(Durability.NORMAL).timeouts(Duration.ofSeconds(1), Duration.ofMillis(1200))
-                .retryPolicy(FAST_RETRY).random(new SplittableRandom(seed)).batchSizes(pushBatch, 1000)
+                .retryPolicy(retry).random(new SplittableRandom(seed)).batchSizes(pushBatch, 1000)
                 .conflictStrategy("uniq", ConflictResolutionStrategy.MANUAL)
                 .conflictStrategy("reg", ConflictResolutionStrategy.USE_LATEST)
                 .build();
