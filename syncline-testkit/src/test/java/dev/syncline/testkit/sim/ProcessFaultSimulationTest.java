@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
  * replays one.
  */
 class ProcessFaultSimulationTest {
-    /** Seeds CI runs per store when {@code -Dsyncline.sim.seeds} is not given (a seed takes about 30 s). */
+    /** Seeds CI runs per store when {@code -Dsyncline.sim.seeds} is not given (a seed takes 15-30 s). */
     static final int CI_SEEDS_EMBEDDED = Integer.getInteger("syncline.sim.ciProcessSeeds", 2);
     static final int CI_SEEDS_POSTGRES = Integer.getInteger("syncline.sim.ciProcessSeeds", 1);
 
