@@ -279,44 +279,10 @@ final class InProcessRun {
         if ((f <= 4 && !Sim.enabled("lost-acks")) || ((f == 5 || f == 6) && !Sim.enabled("partitions"))) {
             f = 9;
         }
-        switch (f) {
-            case 0, 1, 2 -> {
-                p.dropResponses("/v1/push");
-                r.network = "DROP_RESPONSES /v1/push";
-                h.fault("lost-push-acks", r.name);
-            }
-            case 3 -> {
-                p.dropResponses();
-                r.network = "DROP_RESPONSES";
-                h.fault("lost-responses", r.name);
-            }
-            case 4 -> {
-                String path = rnd.nextBoolean() ? "/v1/pull" : "/v1/push";
-                p.resetResponses(rnd.nextInt(300), path);
-                r.network = "RESET_RESPONSES " + path;
-                h.fault("reset-mid-response", r.name + " " + path);
-            }
-            case 5 -> {
-                p.mode(FaultyProxy.Mode.BLACKHOLE);
-                r.network = "BLACKHOLE";
-                h.fault("partition-blackhole", r.name);
-            }
-            case 6 -> {
-                p.mode(FaultyProxy.Mode.REFUSE);
-                r.network = "REFUSE";
-                h.fault("partition-refuse", r.name);
-            }
-            case 7 -> {
-                p.delay(Duration.ofMillis(20 + rnd.nextInt(100)));
-                r.network = "DELAY";
-                h.fault("delay", r.name);
-            }
-            case 8 -> {
-                p.bandwidth(4_000 + rnd.nextInt(40_000));
-                r.network = "BANDWIDTH";
-                h.fault("bandwidth-limit", r.name);
-            }
-            default -> heal(r);
+        if (f == 9) {
+            heal(r);
+        } else {
+            r.network = Sim.breakLink(Sim.LinkFault.values()[Math.max(0, f - 2)], p, h, r.name, rnd);
         }
     }
 

@@ -218,49 +218,11 @@ final class ProcessRun {
         if ((f <= 3 && !Sim.enabled("lost-acks")) || ((f == 4 || f == 5) && !Sim.enabled("partitions"))) {
             f = 8;
         }
-        FaultyProxy p = r.proxy;
-        switch (f) {
-            case 0, 1 -> {
-                p.dropResponses("/v1/push");
-                r.network = "DROP_RESPONSES /v1/push";
-                h.fault("lost-push-acks", r.name);
-            }
-            case 2 -> {
-                p.dropResponses();
-                r.network = "DROP_RESPONSES";
-                h.fault("lost-responses", r.name);
-            }
-            case 3 -> {
-                String path = rnd.nextBoolean() ? "/v1/pull" : "/v1/push";
-                p.resetResponses(rnd.nextInt(300), path);
-                r.network = "RESET_RESPONSES " + path;
-                h.fault("reset-mid-response", r.name + " " + path);
-            }
-            case 4 -> {
-                p.mode(FaultyProxy.Mode.BLACKHOLE);
-                r.network = "BLACKHOLE";
-                h.fault("partition-blackhole", r.name);
-            }
-            case 5 -> {
-                p.mode(FaultyProxy.Mode.REFUSE);
-                r.network = "REFUSE";
-                h.fault("partition-refuse", r.name);
-            }
-            case 6 -> {
-                p.delay(Duration.ofMillis(20 + rnd.nextInt(100)));
-                r.network = "DELAY";
-                h.fault("delay", r.name);
-            }
-            case 7 -> {
-                p.bandwidth(4_000 + rnd.nextInt(40_000));
-                r.network = "BANDWIDTH";
-                h.fault("bandwidth-limit", r.name);
-            }
-            case 8, 9 -> heal(r);
-            default -> {
-                // the link stays as it was
-            }
-        }
+        if (f == 8 || f == 9) {
+            heal(r);
+        } else if (f < 8) {
+            r.network = Sim.breakLink(Sim.LinkFault.values()[Math.max(0, f - 1)], r.proxy, h, r.name, rnd);
+        } // else the link stays as it was
     }
 
     private void heal(Rep r) {

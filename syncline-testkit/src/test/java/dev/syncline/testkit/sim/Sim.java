@@ -15,6 +15,7 @@ import dev.syncline.core.SyncConflict;
 import dev.syncline.core.protocol.Change;
 import dev.syncline.core.protocol.PullPage;
 import dev.syncline.server.Tokens;
+import dev.syncline.testkit.FaultyProxy;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -255,6 +256,55 @@ final class Sim {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** The ways a simulation breaks one replica's link, in the order the runs draw them. */
+    enum LinkFault { LOST_PUSH_ACKS, LOST_RESPONSES, RESET_MID_RESPONSE, BLACKHOLE, REFUSE, DELAY, BANDWIDTH }
+
+    /**
+     * Breaks {@code proxy}'s link as {@code fault} says and records it in the history.
+     *
+     * @return the proxy's mode as the history names it
+     */
+    static String breakLink(LinkFault fault, FaultyProxy proxy, History h, String replica, java.util.Random rnd) {
+        switch (fault) {
+            case LOST_PUSH_ACKS -> {
+                proxy.dropResponses("/v1/push");
+                h.fault("lost-push-acks", replica);
+                return "DROP_RESPONSES /v1/push";
+            }
+            case LOST_RESPONSES -> {
+                proxy.dropResponses();
+                h.fault("lost-responses", replica);
+                return "DROP_RESPONSES";
+            }
+            case RESET_MID_RESPONSE -> {
+                String path = rnd.nextBoolean() ? "/v1/pull" : "/v1/push";
+                proxy.resetResponses(rnd.nextInt(300), path);
+                h.fault("reset-mid-response", replica + " " + path);
+                return "RESET_RESPONSES " + path;
+            }
+            case BLACKHOLE -> {
+                proxy.mode(FaultyProxy.Mode.BLACKHOLE);
+                h.fault("partition-blackhole", replica);
+                return "BLACKHOLE";
+            }
+            case REFUSE -> {
+                proxy.mode(FaultyProxy.Mode.REFUSE);
+                h.fault("partition-refuse", replica);
+                return "REFUSE";
+            }
+            case DELAY -> {
+                proxy.delay(Duration.ofMillis(20 + rnd.nextInt(100)));
+                h.fault("delay", replica);
+                return "DELAY";
+            }
+            default -> {
+                proxy.bandwidth(4_000 + rnd.nextInt(40_000));
+                h.fault("bandwidth-limit", replica);
+                return "BANDWIDTH";
+            }
         }
     }
 }
