@@ -337,7 +337,7 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
      * @return closing it removes the listener
      * @throws InvalidInputException when {@code listener} is null
      */
-    public AutoCloseable addStatusListener(Consumer<Status> listener) {
+    public ListenerToken addStatusListener(Consumer<Status> listener) {
         if (listener == null) {
             throw new InvalidInputException("invalid_listener", "listener is null");
         }

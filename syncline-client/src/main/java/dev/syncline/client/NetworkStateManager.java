@@ -147,7 +147,7 @@ public final class NetworkStateManager implements AutoCloseable {
      * @return closing it removes the listener
      * @throws dev.syncline.core.InvalidInputException when {@code listener} is null
      */
-    public AutoCloseable addListener(Consumer<Boolean> listener) {
+    public ListenerToken addListener(Consumer<Boolean> listener) {
         if (listener == null) {
             throw new dev.syncline.core.InvalidInputException("invalid_listener", "listener is null");
         }
