@@ -8,6 +8,7 @@ import dev.syncline.client.Document;
 import dev.syncline.client.PendingOperation;
 import dev.syncline.client.ReplicaStatus;
 import dev.syncline.client.SyncClient;
+import dev.syncline.client.SyncClientBuilder;
 import dev.syncline.core.ConflictResolutionStrategy;
 import dev.syncline.core.InvalidInputException;
 import dev.syncline.core.Json;
@@ -89,7 +90,7 @@ final class ClientCommand implements Runnable {
         PrintWriter out = cmd.getOut();
         PrintWriter err = cmd.getErr();
         try {
-            SyncClient.Builder b = SyncClient.builder().database(db);
+            SyncClientBuilder b = SyncClient.builder().database(db);
             if (server != null) {
                 b.serverUrl(server);
             }
@@ -131,7 +132,7 @@ final class ClientCommand implements Runnable {
      *
      * @throws DatabaseInUseException when the file is still held once the wait is over
      */
-    private SyncClient open(SyncClient.Builder b) {
+    private SyncClient open(SyncClientBuilder b) {
         if (lockWait.isNegative()) {
             throw new InvalidInputException("invalid_setting", "--lock-wait must be zero or positive: " + lockWait);
         }

@@ -235,7 +235,7 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
     /**
      * Starts the background work: the live stream, the periodic sync, and the triggers on local
      * writes and on reconnect. The stream is read on a thread from the builder's
-     * {@link SyncClient.Builder#streamThreadFactory stream thread factory}. Idempotent.
+     * {@link SyncClientBuilder#streamThreadFactory stream thread factory}. Idempotent.
      *
      * @throws IllegalStateException when closed
      * @throws InvalidInputException when the stream thread factory makes no thread (nothing is started)

@@ -100,7 +100,7 @@ public final class ConflictResolutionService {
 
     /**
      * @return the settled conflicts on record, oldest first: the log keeps the newest ones within
-     *     {@link SyncClient.Builder#logRetention} (by default 1,000, none older than 30 days)
+     *     {@link SyncClientBuilder#logRetention} (by default 1,000, none older than 30 days)
      */
     public List<SettledConflict> settledConflicts() {
         client.ensureOpen();

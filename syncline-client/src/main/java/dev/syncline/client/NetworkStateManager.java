@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * failure), and a manual override ({@link #setOfflineMode}, for airplane mode and tests). The JVM
  * cannot see Wi-Fi or cellular, so {@link #connectionType()} comes from a pluggable
  * {@link ConnectionTypeProvider} (Android apps supply one). Round trips and the failure window are
- * timed by the client's monotonic time source ({@link SyncClient.Builder#nanoTime}).
+ * timed by the client's monotonic time source ({@link SyncClientBuilder#nanoTime}).
  *
  * <p>Thread-safe. Listeners and subscribers are called on the client's executor.
  */

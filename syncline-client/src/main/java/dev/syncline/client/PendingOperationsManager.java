@@ -110,7 +110,7 @@ public final class PendingOperationsManager {
      * made on (a tombstone if that was a delete), or no document at all when the server never had
      * it. The document is then synced, without error; watchers of the document and of the outbox
      * see the change. Each removed operation is kept on record in the local store's discard log
-     * (bounded by {@link SyncClient.Builder#logRetention}), and the discard is logged. All in one
+     * (bounded by {@link SyncClientBuilder#logRetention}), and the discard is logged. All in one
      * transaction.
      *
      * @param opId a FAILED operation
@@ -140,7 +140,7 @@ public final class PendingOperationsManager {
     /**
      * Deletes completed operations acknowledged more than {@code olderThan} ago, now; never an
      * operation that is pending, in flight or failed. (The {@link BackgroundSyncCoordinator} and
-     * {@link SyncClient#cleanUp()} do this with {@link SyncClient.Builder#doneOperationRetention}.)
+     * {@link SyncClient#cleanUp()} do this with {@link SyncClientBuilder#doneOperationRetention}.)
      *
      * @return how many were deleted
      * @throws InvalidInputException when {@code olderThan} is null or negative

@@ -2,6 +2,7 @@ package dev.syncline.cli.trackflow;
 
 import dev.syncline.client.EntityType;
 import dev.syncline.client.SyncClient;
+import dev.syncline.client.SyncClientBuilder;
 import dev.syncline.core.ConflictResolutionStrategy;
 import dev.syncline.core.SyncPriority;
 import dev.syncline.core.merge.FieldRules;
@@ -104,7 +105,7 @@ public final class TrackFlow {
      *
      * @return {@code builder}
      */
-    public static SyncClient.Builder register(SyncClient.Builder builder) {
+    public static SyncClientBuilder register(SyncClientBuilder builder) {
         return builder.register(PROJECTS).register(TRACKS).register(COMMENTS)
                 .mergeRules("project", PROJECT_MERGE).mergeRules("audio_track", AUDIO_TRACK_MERGE);
     }

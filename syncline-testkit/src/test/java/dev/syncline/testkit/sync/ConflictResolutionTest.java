@@ -8,6 +8,7 @@ import dev.syncline.client.ConflictResolutionService.SettledConflict;
 import dev.syncline.client.Document;
 import dev.syncline.client.Resolution;
 import dev.syncline.client.SyncClient;
+import dev.syncline.client.SyncClientBuilder;
 import dev.syncline.client.SyncReport;
 import dev.syncline.core.ConflictResolutionStrategy;
 import dev.syncline.core.ConflictType;
@@ -59,7 +60,7 @@ class ConflictResolutionTest {
         open(bld -> bld.conflictStrategy(T, strategy));
     }
 
-    private void open(Consumer<SyncClient.Builder> extra) {
+    private void open(Consumer<SyncClientBuilder> extra) {
         a = net.client("a", bld -> {
             bld.token(Loopback.token("alice", S));
             extra.accept(bld);

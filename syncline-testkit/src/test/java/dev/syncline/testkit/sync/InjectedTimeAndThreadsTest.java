@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.syncline.client.BackgroundSyncCoordinator;
 import dev.syncline.client.SyncClient;
+import dev.syncline.client.SyncClientBuilder;
 import dev.syncline.client.SyncReport;
 import dev.syncline.testkit.FaultyProxy;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The monotonic time source and the stream thread factory given to {@link SyncClient.Builder} are
+ * The monotonic time source and the stream thread factory given to {@link SyncClientBuilder} are
  * the ones the client uses. The fake time source here is real monotonic time plus an offset the
  * test moves: the proxy moves it while it holds a request, which makes that round trip as slow as
  * the test says, and the test moves it to let a minute pass.

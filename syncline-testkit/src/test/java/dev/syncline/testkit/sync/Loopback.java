@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.syncline.client.Document;
 import dev.syncline.client.SyncClient;
+import dev.syncline.client.SyncClientBuilder;
 import dev.syncline.core.Json;
 import dev.syncline.server.SyncServer;
 import dev.syncline.server.Tokens;
@@ -45,12 +46,12 @@ final class Loopback implements AutoCloseable {
         return Tokens.mint(SECRET, user, List.of(scopes), Duration.ofHours(1), Clock.systemUTC());
     }
 
-    SyncClient client(String name, Consumer<SyncClient.Builder> config) {
+    SyncClient client(String name, Consumer<SyncClientBuilder> config) {
         return client(name, server.url(), config);
     }
 
-    SyncClient client(String name, String url, Consumer<SyncClient.Builder> config) {
-        SyncClient.Builder b = SyncClient.builder().database(dir.resolve(name + ".db")).serverUrl(url);
+    SyncClient client(String name, String url, Consumer<SyncClientBuilder> config) {
+        SyncClientBuilder b = SyncClient.builder().database(dir.resolve(name + ".db")).serverUrl(url);
         config.accept(b);
         return b.build();
     }
