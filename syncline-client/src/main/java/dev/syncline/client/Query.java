@@ -79,13 +79,24 @@ public final class Query {
      *     {@code Double} (numbers), or {@code Boolean}
      */
     public record Condition(String field, Operator operator, List<Object> values) {
-        /** @throws InvalidInputException when a part is null */
+        /** @throws InvalidInputException when a part is null, or a value is not a String, Long, Double or Boolean */
         public Condition {
             if (field == null || operator == null || values == null) {
                 throw new InvalidInputException("invalid_query", "query condition has a null part: "
                         + field + " " + operator + " " + values);
             }
+            for (Object v : values) {
+                kind(v);
+            }
             values = List.copyOf(values);
+        }
+
+        /**
+         * @return the JSON type of the values: {@code "string"}, {@code "number"} or
+         *     {@code "boolean"}; null for an empty {@code in}
+         */
+        public String jsonType() {
+            return values.isEmpty() ? null : kind(values.get(0));
         }
     }
 
@@ -122,7 +133,10 @@ public final class Query {
     }
 
     /**
-     * @return a query for documents whose declared {@code field} equals {@code value}
+     * Starts a query for documents whose declared {@code field} equals {@code value}. This is a
+     * static method: to add an equality to an existing query, use {@link #and(String, Object)}.
+     *
+     * @return the query
      * @throws InvalidInputException when the field name is not a plain field name, or the value is
      *     null, NaN, infinite, or not a string, number or boolean
      */
@@ -430,12 +444,7 @@ public final class Query {
         return values;
     }
 
-    /**
-     * @param value a value of a {@link Condition}
-     * @return its JSON type: {@code "string"}, {@code "number"} or {@code "boolean"}
-     * @throws InvalidInputException when it is none of these
-     */
-    public static String kind(Object value) {
+    private static String kind(Object value) {
         if (value instanceof String) {
             return "string";
         }

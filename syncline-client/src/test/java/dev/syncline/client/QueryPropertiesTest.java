@@ -168,7 +168,7 @@ class QueryPropertiesTest {
         if (v == null || v.isNull()) {
             return false;
         }
-        String kind = c.values().isEmpty() ? null : Query.kind(c.values().get(0));
+        String kind = c.jsonType();
         boolean sameType = kind == null || switch (kind) {
             case "string" -> v.isTextual();
             case "number" -> v.isNumber();

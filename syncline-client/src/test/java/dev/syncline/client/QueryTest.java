@@ -242,6 +242,9 @@ class QueryTest {
         refused(() -> Query.all().whereIn("kind", List.of(List.of("a"))), "must be a string, number or boolean");
         refused(() -> Query.where("kind", Json.mapper().createObjectNode()), "must be a string, number or boolean");
         refused(() -> Query.where("kind", new Object()), "must be a string, number or boolean");
+        refused(() -> new Query.Condition("kind", Query.Operator.IN, java.util.Arrays.asList("a", null)), "not a string, number or boolean");
+        refused(() -> new Query.Condition(null, Query.Operator.EQUAL, List.of("a")), "null part");
+        refused(() -> new Query.SortKey(null, false), "no field");
     }
 
     @Test

@@ -58,21 +58,16 @@ public final class QuerySql {
      * {@link Rows#DOCUMENT_COLUMNS}. Fields must be declared indexes of the type (the caller checks
      * that; the SQL names their indexes).
      *
-     * @param includeDeleted true to return tombstones too (only for queries without conditions or
-     *     field sort keys, which the partial indexes cannot answer)
-     * @throws InvalidInputException when the type or a field name is bad, or tombstones are asked
-     *     for with conditions or field sort keys
+     * @param includeDeleted true to return tombstones too; the field indexes hold live documents
+     *     only, so such a query is left to SQLite's planner (tools list a scope by id with it)
+     * @throws InvalidInputException when the type or a field name is bad
      */
     public static QuerySql select(String type, Query query, boolean includeDeleted) {
         Names.requireType(type);
         if (query == null) {
             throw new InvalidInputException("invalid_query", type + ": query is null");
         }
-        String index = indexField(query);
-        if (includeDeleted && index != null) {
-            throw new InvalidInputException("invalid_query", type + ": tombstones are not indexed by field; "
-                    + "a query with tombstones may only select by scope and order by id: " + query);
-        }
+        String index = includeDeleted ? null : indexField(query);
         StringBuilder sql = new StringBuilder("SELECT ").append(Rows.DOCUMENT_COLUMNS).append(" FROM documents");
         if (index != null) {
             sql.append(" INDEXED BY ").append(indexName(type, index));
@@ -123,7 +118,7 @@ public final class QuerySql {
     private static void condition(StringBuilder sql, List<Object> params, Query.Condition c) {
         String expr = fieldExpr(c.field());
         List<Object> values = c.values();
-        String kind = values.isEmpty() ? null : Query.kind(values.get(0));
+        String kind = c.jsonType();
         switch (c.operator()) {
             case EQUAL -> {
                 sql.append(" AND ").append(expr).append(" = ?");
