@@ -455,7 +455,7 @@ public final class LocalStore {
      * Runs {@code query} over one type; its fields must be declared indexes (checked by the caller).
      * The SQL is {@link QuerySql}'s.
      *
-     * @param includeDeleted true to return tombstones too (queries by scope and id only)
+     * @param includeDeleted true to return tombstones too (then no field index is named: they hold live documents only)
      */
     public List<StoredDocument> query(String type, dev.syncline.client.Query query, boolean includeDeleted) {
         QuerySql q = QuerySql.select(type, query, includeDeleted);
