@@ -53,7 +53,7 @@ public class QueryBenchmark {
         if (!Files.exists(file)) {
             fill(file);
         }
-        client = SyncClient.builder().database(file).register(BenchDomain.TRACKS).build();
+        client = SyncClient.builder().database(file).register(BenchDomain.QUERIED_TRACKS).build();
         tracks = client.repository(AudioTrack.class);
     }
 
@@ -64,7 +64,7 @@ public class QueryBenchmark {
     private void fill(Path file) throws Exception {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
-        try (SyncClient c = SyncClient.builder().database(tmp).register(BenchDomain.TRACKS).build()) {
+        try (SyncClient c = SyncClient.builder().database(tmp).register(BenchDomain.QUERIED_TRACKS).build()) {
             c.pendingOperations(); // creates the schema and the projectId index
         }
         long t0 = System.nanoTime();

@@ -95,7 +95,7 @@ public final class Documents {
         client.ensureOpen();
         Names.requireScope(scope);
         Names.requireType(type);
-        return store.query(type, scope, null, null, "id", false, Integer.MAX_VALUE, true).stream()
+        return store.query(type, Query.all().inScope(scope), true).stream()
                 .map(SyncClient::untyped).toList();
     }
 

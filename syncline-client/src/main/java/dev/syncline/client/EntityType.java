@@ -195,7 +195,11 @@ public final class EntityType<T> {
         }
 
         /**
-         * Declares a top-level field that queries filter on; the store keeps an index on it.
+         * Declares a top-level field that queries filter and sort on ({@link Query}); the store keeps
+         * a partial expression index on it over this type's live documents, created when the client
+         * is built. Only declared fields may appear in a query (besides {@code id} as a sort key),
+         * so every query is answered from an index; each index costs every save of the type one
+         * more b-tree write, so declare the fields the app queries by, not every field.
          *
          * @param field a field name ({@code [A-Za-z_][A-Za-z0-9_]{0,63}})
          * @return this builder

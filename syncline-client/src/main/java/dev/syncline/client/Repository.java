@@ -130,10 +130,11 @@ public final class Repository<T> {
     }
 
     /**
-     * Runs {@code query} over this type's live entities.
+     * Runs {@code query} over this type's live entities, answered from the declared fields'
+     * indexes (see {@link Query} for how values compare and sort).
      *
-     * @throws InvalidInputException when the query is null or filters on a field that is not a
-     *     declared index
+     * @throws InvalidInputException when the query is null, or filters or sorts on a field that is
+     *     not a declared index ({@code id} may always be a sort key)
      */
     public List<T> query(Query query) {
         client.ensureOpen();
@@ -199,7 +200,8 @@ public final class Repository<T> {
      * document of this type. When commits come faster than the subscriber takes them, it gets the
      * newest result (never an older one after a newer).
      *
-     * @throws InvalidInputException when the query is null or filters on an undeclared field
+     * @throws InvalidInputException when the query is null, or filters or sorts on a field that is
+     *     not a declared index
      */
     public Flow.Publisher<List<T>> watchQuery(Query query) {
         client.ensureOpen();
@@ -209,17 +211,28 @@ public final class Repository<T> {
     }
 
     private List<T> run(Query q) {
-        return store.query(type.name(), q.scope(), q.field(), q.value(), q.orderBy(), q.descending(), q.limit(), false)
-                .stream().map(d -> SyncClient.typed(d, type.javaClass()).value()).toList();
+        return store.query(type.name(), q, false).stream().map(d -> SyncClient.typed(d, type.javaClass()).value()).toList();
     }
 
     private void checkQuery(Query query) {
         if (query == null) {
             throw new InvalidInputException("invalid_query", type.name() + ": query is null");
         }
-        if (query.field() != null && !type.indexes().contains(query.field())) {
-            throw new InvalidInputException("invalid_query", type.name() + ": field '" + query.field()
-                    + "' is not a declared index (declared: " + type.indexes() + "); declare it with EntityType.Builder.index");
+        for (Query.Condition c : query.conditions()) {
+            requireDeclared(c.field(), "field");
+        }
+        for (Query.SortKey k : query.sortKeys()) {
+            if (!k.field().equals("id")) { // the document id: always ordered by the primary key
+                requireDeclared(k.field(), "order field");
+            }
+        }
+    }
+
+    private void requireDeclared(String field, String what) {
+        if (!type.indexes().contains(field)) {
+            throw new InvalidInputException("invalid_query", type.name() + ": " + what + " '" + field
+                    + "' is not a declared index (declared: " + new java.util.TreeSet<>(type.indexes())
+                    + "); declare it with EntityType.Builder.index(\"" + field + "\")");
         }
     }
 

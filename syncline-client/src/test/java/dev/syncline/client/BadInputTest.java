@@ -127,7 +127,8 @@ class BadInputTest {
         refused(() -> tracks.get("TEAM", "t1"), "scope 'TEAM'");
         refused(() -> tracks.document(null, "t1"), "scope is missing");
         refused(() -> tracks.query(null), "query is null");
-        refused(() -> tracks.query(Query.where("title", "x")), "'title' is not a declared index");
+        refused(() -> tracks.query(Query.where("durationMs", "x")), "'durationMs' is not a declared index");
+        refused(() -> tracks.query(Query.all().orderBy("durationMs")), "order field 'durationMs' is not a declared index");
         refused(() -> tracks.watch("team-1", "bad id"), "id 'bad id'");
         refused(() -> tracks.watchQuery(null), "query is null");
         refused(() -> tracks.watchQuery(Query.where("durationMs", 1)), "not a declared index");

@@ -145,8 +145,8 @@ class RepositoryTest {
 
         assertThat(tracks.query(Query.where("projectId", "p1").orderBy("title")))
                 .extracting(AudioTrack::id).containsExactly("t2", "t1", "t4");
-        assertThat(tracks.query(Query.where("projectId", "p1").orderByDescending("durationMs").limit(2)))
-                .extracting(AudioTrack::id).containsExactly("t4", "t2");
+        assertThat(tracks.query(Query.where("projectId", "p1").orderByDescending("title").limit(2)))
+                .extracting(AudioTrack::id).containsExactly("t4", "t1");
         assertThat(tracks.query(Query.where("projectId", "p1").inScope("team-1")))
                 .extracting(AudioTrack::id).containsExactly("t1", "t2");
         tracks.delete("team-1", "t2");
@@ -170,8 +170,15 @@ class RepositoryTest {
 
     @Test
     void query_onUndeclaredField_isRefused() {
-        assertThatThrownBy(() -> tracks.query(Query.where("title", "A")))
-                .isInstanceOf(InvalidInputException.class).hasMessageContaining("'title' is not a declared index");
+        assertThatThrownBy(() -> tracks.query(Query.where("durationMs", 1)))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("'durationMs' is not a declared index");
+    }
+
+    @Test
+    void query_orderedByUndeclaredField_isRefused() {
+        assertThatThrownBy(() -> tracks.query(Query.where("projectId", "p1").orderByDescending("durationMs")))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("audio_track: order field 'durationMs' is not a declared index");
     }
 
     @Test

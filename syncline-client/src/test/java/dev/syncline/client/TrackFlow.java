@@ -24,7 +24,7 @@ final class TrackFlow {
     static final EntityType<AudioTrack> TRACKS = EntityType.builder("audio_track", AudioTrack.class)
             .scope(AudioTrack::teamId).id(AudioTrack::id)
             .priority(SyncPriority.MEDIUM).conflictStrategy(ConflictResolutionStrategy.USE_LATEST)
-            .index("projectId").build();
+            .index("projectId").index("title").build();
 
     static SyncClient open(java.nio.file.Path file, java.time.Clock clock) {
         return SyncClient.builder().database(file).clock(clock).register(PROJECTS).register(TRACKS)

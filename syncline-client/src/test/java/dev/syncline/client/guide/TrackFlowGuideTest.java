@@ -53,6 +53,8 @@ class TrackFlowGuideTest {
             .priority(SyncPriority.MEDIUM)
             .conflictStrategy(ConflictResolutionStrategy.USE_LATEST)
             .index("projectId")                  // a project's tracks, at a million tracks
+            .index("title")                      // queries filter and sort on declared fields only
+            .index("durationMs")
             .build();
 
     @TempDir

@@ -1,6 +1,5 @@
 package dev.syncline.client.internal.store;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.syncline.client.internal.outbox.Outbox;
 import dev.syncline.core.Hlc;
@@ -24,7 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
-import java.util.regex.Pattern;
 
 /**
  * The documents table and everything that writes it: each local write changes the document, its
@@ -44,7 +42,6 @@ public final class LocalStore {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LocalStore.class);
     /** Largest document data, as UTF-8 JSON (the protocol's default limit). */
     public static final int MAX_DATA_BYTES = 256 * 1024;
-    private static final Pattern FIELD = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
 
     /** A local change to one document. */
     public sealed interface Mutation {
@@ -455,43 +452,16 @@ public final class LocalStore {
     }
 
     /**
-     * Runs a query over one type. {@code field} must be a declared index (checked by the caller).
+     * Runs {@code query} over one type; its fields must be declared indexes (checked by the caller).
+     * The SQL is {@link QuerySql}'s.
      *
-     * @param includeDeleted true to return tombstones too
+     * @param includeDeleted true to return tombstones too (then no field index is named: they hold live documents only)
      */
-    public List<StoredDocument> query(String type, String scope, String field, JsonNode value, String orderBy,
-            boolean descending, int limit, boolean includeDeleted) {
-        // The type is inlined (names are checked against [a-z0-9][a-z0-9_.-]*, so this is safe) so
-        // that SQLite can match the partial per-type index on the field.
-        StringBuilder sql = new StringBuilder("SELECT ").append(Rows.DOCUMENT_COLUMNS)
-                .append(" FROM documents WHERE type = '").append(type).append('\'');
-        if (!includeDeleted) {
-            sql.append(" AND deleted = 0");
-        }
-        if (scope != null) {
-            sql.append(" AND scope = ?");
-        }
-        if (field != null) {
-            sql.append(" AND ").append(fieldExpr(field)).append(" = ?");
-        }
-        String dir = descending ? " DESC" : "";
-        if (orderBy == null || orderBy.equals("id")) {
-            sql.append(" ORDER BY id").append(dir).append(", scope").append(dir);
-        } else {
-            sql.append(" ORDER BY ").append(fieldExpr(orderBy)).append(dir).append(", id").append(dir);
-        }
-        if (limit < Integer.MAX_VALUE) {
-            sql.append(" LIMIT ").append(limit);
-        }
+    public List<StoredDocument> query(String type, dev.syncline.client.Query query, boolean includeDeleted) {
+        QuerySql q = QuerySql.select(type, query, includeDeleted);
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-                int i = 1;
-                if (scope != null) {
-                    ps.setString(i++, scope);
-                }
-                if (field != null) {
-                    bind(ps, i, value);
-                }
+            try (PreparedStatement ps = c.prepareStatement(q.sql())) {
+                q.bind(ps);
                 List<StoredDocument> out = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -503,36 +473,18 @@ public final class LocalStore {
         });
     }
 
-    private static void bind(PreparedStatement ps, int i, JsonNode value) throws SQLException {
-        if (value.isTextual()) {
-            ps.setString(i, value.asText());
-        } else if (value.isBoolean()) {
-            ps.setInt(i, value.asBoolean() ? 1 : 0);
-        } else if (value.isIntegralNumber() && value.canConvertToLong()) {
-            ps.setLong(i, value.asLong());
-        } else {
-            ps.setDouble(i, value.asDouble());
-        }
-    }
-
-    private static String fieldExpr(String field) {
-        if (!FIELD.matcher(field).matches()) {
-            throw new InvalidInputException("invalid_query", "field '" + field + "' must match " + FIELD.pattern());
-        }
-        return "json_extract(data, '$." + field + "')";
-    }
-
     /**
      * Declares an index on {@code field} of {@code type} (idempotent): a partial expression index
      * over that type's live documents, so equality queries stay fast at millions of documents.
      */
     public void declareIndex(String type, String field) {
-        String expr = fieldExpr(field);
-        String name = "\"ix_" + type + "_" + field + "\"";
+        String create = QuerySql.createIndex(type, field);
         db.write(tx -> {
             try (Statement st = tx.connection().createStatement()) {
-                st.execute("CREATE INDEX IF NOT EXISTS " + name + " ON documents (" + expr + ", id)"
-                        + " WHERE type = '" + type + "' AND deleted = 0");
+                // An earlier name could be shared by two (type, field) pairs; every declared
+                // index is recreated under its new name when its type is registered.
+                st.execute("DROP INDEX IF EXISTS " + QuerySql.legacyIndexName(type, field));
+                st.execute(create);
             }
             PreparedStatement ps = tx.prepare("INSERT OR IGNORE INTO field_indexes (type, field) VALUES (?, ?)");
             ps.setString(1, type);
