@@ -541,6 +541,7 @@ public final class SyncClient implements AutoCloseable {
         private Duration maxPendingAge = Duration.ofMinutes(60);
         private boolean healthSet;
         private Durability durability;
+        private dev.syncline.client.spi.storage.StorageDriver storageDriver;
         private final Map<String, EntityType<?>> types = new LinkedHashMap<>();
         private final Map<String, ConflictResolutionStrategy> policies = new LinkedHashMap<>();
         private final Map<String, ThreeWayMerge> merges = new LinkedHashMap<>();
@@ -807,6 +808,18 @@ public final class SyncClient implements AutoCloseable {
         }
 
         /**
+         * @param driver how the local SQLite file is opened and run (default: the JVM's xerial
+         *     sqlite-jdbc driver); see {@link dev.syncline.client.spi.storage.StorageDriver}
+         * @return this builder
+         * @throws InvalidInputException when null or set twice
+         */
+        public Builder storageDriver(dev.syncline.client.spi.storage.StorageDriver driver) {
+            requireOnce("storageDriver", storageDriver, driver);
+            this.storageDriver = driver;
+            return this;
+        }
+
+        /**
          * @param file the local SQLite file (created with its directory if absent)
          * @return this builder
          * @throws InvalidInputException when null or set twice
@@ -1002,7 +1015,7 @@ public final class SyncClient implements AutoCloseable {
          *     strategy contradicts one given by {@link #conflictStrategy}
          * @throws DatabaseInUseException when another client, in this process or another one,
          *     has the file open
-         * @throws dev.syncline.client.internal.store.LocalStoreException when the file cannot be opened
+         * @throws StorageException when the file cannot be opened or migrated
          */
         public SyncClient build() {
             if (database == null) {
@@ -1018,7 +1031,8 @@ public final class SyncClient implements AutoCloseable {
             if (random == null) {
                 random = new java.util.SplittableRandom();
             }
-            Database db = Database.open(database, durability != Durability.NORMAL);
+            Database db = Database.open(database, durability != Durability.NORMAL, storageDriver != null ? storageDriver
+                    : new dev.syncline.client.internal.store.jdbc.JdbcStorageDriver());
             try {
                 return new SyncClient(this, db);
             } catch (RuntimeException e) {

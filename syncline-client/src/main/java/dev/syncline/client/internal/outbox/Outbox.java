@@ -13,9 +13,8 @@ import dev.syncline.core.Json;
 import dev.syncline.core.Names;
 import dev.syncline.core.OperationType;
 import dev.syncline.core.SyncPriority;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
+import dev.syncline.client.spi.storage.StorageStatement;
+import dev.syncline.client.spi.storage.StorageRows;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -146,7 +145,7 @@ public final class Outbox {
      * @throws InvalidInputException when an argument breaks a rule (nothing is written)
      */
     public AddResult addOperation(Database.Tx tx, String scope, String type, String id, OperationType operationType,
-            SyncPriority priority, long baseVersion, String dataJson, String hlc) throws SQLException {
+            SyncPriority priority, long baseVersion, String dataJson, String hlc) {
         Names.requireScope(scope);
         Names.requireType(type);
         Names.requireId(id);
@@ -167,7 +166,7 @@ public final class Outbox {
             throw new InvalidInputException("invalid_operation", "hlc is missing");
         }
         long now = clock.millis();
-        PreparedStatement last = tx.prepare("SELECT seq, op_id, op_type, state, sent, priority FROM outbox"
+        StorageStatement last = tx.prepare("SELECT seq, op_id, op_type, state, sent, priority FROM outbox"
                 + " WHERE scope = ? AND type = ? AND id = ? AND state <> 'done' ORDER BY seq DESC LIMIT 1");
         last.setString(1, scope);
         last.setString(2, type);
@@ -177,7 +176,7 @@ public final class Outbox {
         OperationType lastType = null;
         boolean mergeable = false;
         int lastPriority = 0;
-        try (ResultSet rs = last.executeQuery()) {
+        try (StorageRows rs = last.executeQuery()) {
             if (rs.next()) {
                 seq = rs.getLong(1);
                 opId = rs.getString(2);
@@ -190,7 +189,7 @@ public final class Outbox {
         if (mergeable) {
             int prio = Math.min(lastPriority, priority.rank());
             if (lastType == OperationType.CREATE && operationType == OperationType.DELETE) {
-                PreparedStatement del = tx.prepare("DELETE FROM outbox WHERE seq = ?");
+                StorageStatement del = tx.prepare("DELETE FROM outbox WHERE seq = ?");
                 del.setLong(1, seq);
                 del.executeUpdate();
                 log.debug("outbox: delete cancelled queued create {} of {}/{}/{}", opId, scope, type, id);
@@ -204,7 +203,7 @@ public final class Outbox {
             } else {
                 merged = OperationType.UPDATE; // update+update, delete+update (resurrect)
             }
-            PreparedStatement upd = tx.prepare("UPDATE outbox SET op_type = ?, data = ?, hlc = ?, priority = ?,"
+            StorageStatement upd = tx.prepare("UPDATE outbox SET op_type = ?, data = ?, hlc = ?, priority = ?,"
                     + " updated_at = ? WHERE seq = ? AND state = 'pending' AND sent = 0");
             upd.setString(1, merged.wire());
             upd.setString(2, dataJson);
@@ -217,7 +216,7 @@ public final class Outbox {
             }
             return AddResult.MERGED;
         }
-        PreparedStatement ins = tx.prepare("INSERT INTO outbox (op_id, scope, type, id, op_type, priority, base_version,"
+        StorageStatement ins = tx.prepare("INSERT INTO outbox (op_id, scope, type, id, op_type, priority, base_version,"
                 + " data, hlc, state, attempts, next_attempt_at, created_at, updated_at)"
                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?)");
         ins.setString(1, UUID.randomUUID().toString());
@@ -267,7 +266,7 @@ public final class Outbox {
         // known as sent after any crash, or a later write could merge into an applied operation.
         return db.write(tx -> {
             long now = clock.millis();
-            PreparedStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox o"
+            StorageStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox o"
                     + " WHERE o.state = 'pending' AND o.next_attempt_at <= ?"
                     + " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.scope = o.scope AND p.type = o.type"
                     + " AND p.id = o.id AND p.seq < o.seq AND p.state <> 'done')"
@@ -276,7 +275,7 @@ public final class Outbox {
             ps.setInt(2, max);
             List<Claimed> claimed = new ArrayList<>();
             long bytes = 0;
-            try (ResultSet rs = ps.executeQuery()) {
+            try (StorageRows rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Claimed c = claimedRow(rs);
                     long size = (c.dataJson() == null ? 0 : c.dataJson().length()) + 200L;
@@ -298,7 +297,7 @@ public final class Outbox {
                 ids.add(c.opId());
                 docs.add(List.of(c.scope(), c.type(), c.id(), c.attempts()));
             }
-            PreparedStatement move = tx.prepare("UPDATE outbox SET state = 'in_flight', sent = 1, error = NULL, next_attempt_at = 0,"
+            StorageStatement move = tx.prepare("UPDATE outbox SET state = 'in_flight', sent = 1, error = NULL, next_attempt_at = 0,"
                     + " updated_at = ? WHERE +state = 'pending' AND op_id IN (SELECT value FROM json_each(?))");
             move.setLong(1, now);
             move.setString(2, Json.write(ids));
@@ -307,7 +306,7 @@ public final class Outbox {
                 throw new IllegalStateException("outbox claim moved " + moved + " of " + claimed.size()
                         + " operations read in the same transaction");
             }
-            PreparedStatement mark = tx.prepare("UPDATE documents SET sync_status = CASE WHEN sync_status = 'pending'"
+            StorageStatement mark = tx.prepare("UPDATE documents SET sync_status = CASE WHEN sync_status = 'pending'"
                     + " THEN 'syncing' ELSE sync_status END, sync_error = NULL, retry_count = a.n FROM (SELECT"
                     + " json_extract(value, '$[0]') AS s, json_extract(value, '$[1]') AS t, json_extract(value, '$[2]') AS i,"
                     + " json_extract(value, '$[3]') AS n FROM json_each(?)) AS a"
@@ -361,7 +360,7 @@ public final class Outbox {
      *
      * @return false when {@code opId} is not a sent, outstanding operation (nothing changes)
      */
-    public boolean ackEcho(Database.Tx tx, String opId, long serverVersion) throws SQLException {
+    public boolean ackEcho(Database.Tx tx, String opId, long serverVersion) {
         requireOpId(opId);
         if (serverVersion < 1) {
             throw new InvalidInputException("invalid_version", "server version must be positive: " + serverVersion);
@@ -376,14 +375,14 @@ public final class Outbox {
     }
 
     /** Inside {@code tx}: the oldest outstanding operation of one document, or null when none is. */
-    public static Outstanding firstOutstanding(Database.Tx tx, String scope, String type, String id) throws SQLException {
+    public static Outstanding firstOutstanding(Database.Tx tx, String scope, String type, String id) {
         return readOutstanding(tx.prepare(FIRST_OUTSTANDING), scope, type, id);
     }
 
     /** @return the oldest outstanding operation of one document, or null when none is */
     public Outstanding firstOutstanding(String scope, String type, String id) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(FIRST_OUTSTANDING)) {
+            try (StorageStatement ps = c.prepare(FIRST_OUTSTANDING)) {
                 return readOutstanding(ps, scope, type, id);
             }
         });
@@ -392,11 +391,11 @@ public final class Outbox {
     private static final String FIRST_OUTSTANDING = "SELECT op_id, state, sent, hlc FROM outbox"
             + " WHERE scope = ? AND type = ? AND id = ? AND state <> 'done' ORDER BY seq LIMIT 1";
 
-    private static Outstanding readOutstanding(PreparedStatement ps, String scope, String type, String id) throws SQLException {
+    private static Outstanding readOutstanding(StorageStatement ps, String scope, String type, String id) {
         ps.setString(1, scope);
         ps.setString(2, type);
         ps.setString(3, id);
-        try (ResultSet rs = ps.executeQuery()) {
+        try (StorageRows rs = ps.executeQuery()) {
             return rs.next() ? new Outstanding(rs.getString(1), OperationState.fromWire(rs.getString(2)), rs.getInt(3) != 0,
                     rs.getString(4)) : null;
         }
@@ -407,16 +406,16 @@ public final class Outbox {
      * later operations of their documents and updates the documents, with a fixed number of
      * statements whatever their count.
      */
-    private int acknowledge(Database.Tx tx, java.util.Map<String, Long> versions, String fromStates) throws SQLException {
+    private int acknowledge(Database.Tx tx, java.util.Map<String, Long> versions, String fromStates) {
         {
             long now = clock.millis();
-            PreparedStatement done = tx.prepare("UPDATE outbox SET state = 'done', error = NULL, next_attempt_at = 0,"
+            StorageStatement done = tx.prepare("UPDATE outbox SET state = 'done', error = NULL, next_attempt_at = 0,"
                     + " updated_at = ? WHERE " + fromStates + " AND op_id IN (SELECT value FROM json_each(?))"
                     + " RETURNING op_id, scope, type, id, seq");
             done.setLong(1, now);
             done.setString(2, Json.write(versions.keySet()));
             List<Object> acked = new ArrayList<>();
-            try (ResultSet rs = done.executeQuery()) {
+            try (StorageRows rs = done.executeQuery()) {
                 while (rs.next()) {
                     acked.add(List.of(rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
                             versions.get(rs.getString(1)), rs.getString(1)));
@@ -428,14 +427,14 @@ public final class Outbox {
             String ackedJson = Json.write(acked);
             // Later operations of the same documents are rebased on the version the server gave.
             // (A document has at most one operation in flight, so each row matches one acked op.)
-            PreparedStatement rebase = tx.prepare("UPDATE outbox SET base_version = a.v FROM " + ACKED_ROWS + " AS a"
+            StorageStatement rebase = tx.prepare("UPDATE outbox SET base_version = a.v FROM " + ACKED_ROWS + " AS a"
                     + " WHERE outbox.scope = a.s AND outbox.type = a.t AND outbox.id = a.i AND outbox.seq > a.q"
                     + " AND outbox.state <> 'done'");
             rebase.setString(1, ackedJson);
             rebase.executeUpdate();
             // A document with nothing more queued is synced at the new version. One with a later
             // change still queued keeps it: the acknowledged data is that change's new base.
-            PreparedStatement doc = tx.prepare("UPDATE documents SET version = a.v, last_sync_time = ?, retry_count = 0,"
+            StorageStatement doc = tx.prepare("UPDATE documents SET version = a.v, last_sync_time = ?, retry_count = 0,"
                     + " sync_error = NULL, needs_sync = CASE WHEN a.later THEN needs_sync ELSE 0 END,"
                     + " base_version = CASE WHEN a.later THEN a.v END,"
                     + " base_data = CASE WHEN a.later THEN (SELECT data FROM outbox WHERE op_id = a.op) END,"
@@ -547,7 +546,7 @@ public final class Outbox {
             return 0;
         }
         return db.write(tx -> {
-            PreparedStatement ps = tx.prepare("UPDATE outbox SET sent = 0 WHERE state = 'pending' AND sent = 1"
+            StorageStatement ps = tx.prepare("UPDATE outbox SET sent = 0 WHERE state = 'pending' AND sent = 1"
                     + " AND op_id IN (SELECT value FROM json_each(?))");
             ps.setString(1, Json.write(opIds));
             return ps.executeUpdate();
@@ -565,7 +564,7 @@ public final class Outbox {
             return 0;
         }
         return db.write(tx -> {
-            PreparedStatement ps = tx.prepare("UPDATE outbox SET next_attempt_at = 0 WHERE state = 'pending'"
+            StorageStatement ps = tx.prepare("UPDATE outbox SET next_attempt_at = 0 WHERE state = 'pending'"
                     + " AND next_attempt_at > 0 AND op_id IN (SELECT value FROM json_each(?))");
             ps.setString(1, Json.write(opIds));
             int n = ps.executeUpdate();
@@ -579,13 +578,12 @@ public final class Outbox {
     /** @return when the earliest pending operation is due (epoch millis), or -1 when none is pending */
     public long nextDueAt() {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'");
-                    ResultSet rs = ps.executeQuery()) {
+            try (StorageStatement ps = c.prepare("SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'");
+                    StorageRows rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return -1L;
                 }
-                long v = rs.getLong(1);
-                return rs.wasNull() ? -1L : v;
+                return rs.isNull(1) ? -1L : rs.getLong(1);
             }
         });
     }
@@ -596,10 +594,10 @@ public final class Outbox {
      *
      * @return the opIds removed
      */
-    public List<String> discardOutstanding(Database.Tx tx, String scope, String type, String id) throws SQLException {
+    public List<String> discardOutstanding(Database.Tx tx, String scope, String type, String id) {
         List<String> ids = outstandingIds(tx, scope, type, id);
         if (!ids.isEmpty()) {
-            PreparedStatement del = tx.prepare("DELETE FROM outbox WHERE scope = ? AND type = ? AND id = ? AND state <> 'done'");
+            StorageStatement del = tx.prepare("DELETE FROM outbox WHERE scope = ? AND type = ? AND id = ? AND state <> 'done'");
             del.setString(1, scope);
             del.setString(2, type);
             del.setString(3, id);
@@ -610,13 +608,13 @@ public final class Outbox {
     }
 
     /** Inside {@code tx}: the opIds of one document's outstanding operations, oldest first. */
-    public static List<String> outstandingIds(Database.Tx tx, String scope, String type, String id) throws SQLException {
-        PreparedStatement sel = tx.prepare("SELECT op_id FROM outbox WHERE scope = ? AND type = ? AND id = ? AND state <> 'done' ORDER BY seq");
+    public static List<String> outstandingIds(Database.Tx tx, String scope, String type, String id) {
+        StorageStatement sel = tx.prepare("SELECT op_id FROM outbox WHERE scope = ? AND type = ? AND id = ? AND state <> 'done' ORDER BY seq");
         sel.setString(1, scope);
         sel.setString(2, type);
         sel.setString(3, id);
         List<String> ids = new ArrayList<>();
-        try (ResultSet rs = sel.executeQuery()) {
+        try (StorageRows rs = sel.executeQuery()) {
             while (rs.next()) {
                 ids.add(rs.getString(1));
             }
@@ -635,7 +633,7 @@ public final class Outbox {
         return db.write(tx -> {
             List<PendingOperation> failed;
             if (opId == null) {
-                PreparedStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE state = 'failed' ORDER BY seq");
+                StorageStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE state = 'failed' ORDER BY seq");
                 failed = readOps(ps);
             } else {
                 PendingOperation op = find(tx, opId);
@@ -663,7 +661,7 @@ public final class Outbox {
     }
 
     /** Inside {@code tx}: the failed operations (dead letters), in queue order. */
-    public List<PendingOperation> failedOperations(Database.Tx tx) throws SQLException {
+    public List<PendingOperation> failedOperations(Database.Tx tx) {
         return readOps(tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE state = 'failed' ORDER BY seq"));
     }
 
@@ -676,7 +674,7 @@ public final class Outbox {
      * @throws InvalidInputException {@code not_found} when there is no such operation,
      *     {@code not_failed} when it is not FAILED; nothing is removed
      */
-    public List<PendingOperation> discardFailed(Database.Tx tx, String opId) throws SQLException {
+    public List<PendingOperation> discardFailed(Database.Tx tx, String opId) {
         requireOpId(opId);
         PendingOperation op = find(tx, opId);
         if (op == null) {
@@ -686,7 +684,7 @@ public final class Outbox {
             throw new InvalidInputException("not_failed", "outbox operation " + opId + " is " + op.state().wire()
                     + ", not failed; only failed operations can be discarded");
         }
-        PreparedStatement sel = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE scope = ? AND type = ? AND id = ?"
+        StorageStatement sel = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE scope = ? AND type = ? AND id = ?"
                 + " AND state <> 'done' AND seq >= (SELECT seq FROM outbox WHERE op_id = ?) ORDER BY seq");
         sel.setString(1, op.scope());
         sel.setString(2, op.type());
@@ -699,7 +697,7 @@ public final class Outbox {
                 throw new IllegalStateException("outbox operation " + later.opId() + " after failed " + opId + " is in flight");
             }
         }
-        PreparedStatement del = tx.prepare("DELETE FROM outbox WHERE op_id = ?");
+        StorageStatement del = tx.prepare("DELETE FROM outbox WHERE op_id = ?");
         for (PendingOperation r : removed) {
             del.setString(1, r.opId());
             del.executeUpdate();
@@ -718,7 +716,7 @@ public final class Outbox {
         return db.write(tx -> {
             // Whatever left them in flight, the request may have reached the server.
             tx.prepare("UPDATE outbox SET sent = 1 WHERE state = 'in_flight' AND sent = 0").executeUpdate();
-            PreparedStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE state = 'in_flight'");
+            StorageStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE state = 'in_flight'");
             int n = 0;
             for (PendingOperation op : readOps(ps)) {
                 if (move(tx, op.opId(), OperationState.IN_FLIGHT, OperationState.PENDING, op.error(), op.attempts(), 0)) {
@@ -750,7 +748,7 @@ public final class Outbox {
         int n;
         do {
             n = db.write(tx -> {
-                PreparedStatement ps = tx.prepare("DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox"
+                StorageStatement ps = tx.prepare("DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox"
                         + " WHERE state = 'done' AND updated_at <= ? LIMIT " + CLEANUP_CHUNK + ")");
                 ps.setLong(1, cutoff);
                 int deleted = ps.executeUpdate();
@@ -772,7 +770,7 @@ public final class Outbox {
     /** @return every outstanding operation (pending, in flight, failed), in push order */
     public List<PendingOperation> list() {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + OP_COLUMNS
+            try (StorageStatement ps = c.prepare("SELECT " + OP_COLUMNS
                     + " FROM outbox WHERE state <> 'done' ORDER BY priority, seq")) {
                 return readOps(ps);
             }
@@ -782,7 +780,7 @@ public final class Outbox {
     /** @return the outstanding operations of one document, oldest first */
     public List<PendingOperation> listFor(String scope, String type, String id) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + OP_COLUMNS
+            try (StorageStatement ps = c.prepare("SELECT " + OP_COLUMNS
                     + " FROM outbox WHERE scope = ? AND type = ? AND id = ? AND state <> 'done' ORDER BY seq")) {
                 ps.setString(1, scope);
                 ps.setString(2, type);
@@ -796,7 +794,7 @@ public final class Outbox {
     public Optional<PendingOperation> get(String opId) {
         requireOpId(opId);
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + OP_COLUMNS + " FROM outbox WHERE op_id = ?")) {
+            try (StorageStatement ps = c.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE op_id = ?")) {
                 ps.setString(1, opId);
                 List<PendingOperation> ops = readOps(ps);
                 return ops.isEmpty() ? Optional.empty() : Optional.of(ops.get(0));
@@ -807,9 +805,9 @@ public final class Outbox {
     /** @return operations waiting or in flight (failed ones are not counted) */
     public long pendingCount() {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
+            try (StorageStatement ps = c.prepare(
                     "SELECT count(*) FROM outbox WHERE state IN ('pending', 'in_flight')");
-                    ResultSet rs = ps.executeQuery()) {
+                    StorageRows rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : 0L;
             }
         });
@@ -825,17 +823,14 @@ public final class Outbox {
             long pending;
             long oldest;
             long failed;
-            try (PreparedStatement ps = c.prepareStatement("SELECT"
+            try (StorageStatement ps = c.prepare("SELECT"
                     + " (SELECT count(*) FROM outbox WHERE state IN ('pending', 'in_flight')),"
                     + " (SELECT min(created_at) FROM outbox WHERE state IN ('pending', 'in_flight')),"
                     + " (SELECT count(*) FROM outbox WHERE state = 'failed')");
-                    ResultSet rs = ps.executeQuery()) {
+                    StorageRows rs = ps.executeQuery()) {
                 rs.next();
                 pending = rs.getLong(1);
-                oldest = rs.getLong(2);
-                if (rs.wasNull()) {
-                    oldest = -1;
-                }
+                oldest = rs.isNull(2) ? -1 : rs.getLong(2);
                 failed = rs.getLong(3);
             }
             Duration age = oldest < 0 ? Duration.ZERO : Duration.ofMillis(Math.max(0, clock.millis() - oldest));
@@ -862,11 +857,11 @@ public final class Outbox {
      * @throws IllegalStateException when {@code from → to} is not a legal move (a bug)
      */
     private boolean move(Database.Tx tx, String opId, OperationState from, OperationState to, String error,
-            int attempts, long nextAttemptAt) throws SQLException {
+            int attempts, long nextAttemptAt) {
         if (!from.canMoveTo(to)) {
             throw new IllegalStateException("illegal outbox move " + from + " -> " + to + " for " + opId);
         }
-        PreparedStatement ps = tx.prepare("UPDATE outbox SET state = ?, error = ?, attempts = ?, next_attempt_at = ?,"
+        StorageStatement ps = tx.prepare("UPDATE outbox SET state = ?, error = ?, attempts = ?, next_attempt_at = ?,"
                 + " updated_at = ? WHERE op_id = ? AND state = ?");
         ps.setString(1, to.wire());
         ps.setString(2, error);
@@ -883,8 +878,8 @@ public final class Outbox {
     }
 
     private void setDocumentStatus(Database.Tx tx, PendingOperation op, String status, String onlyWhen, String error,
-            int retryCount) throws SQLException {
-        PreparedStatement ps = tx.prepare("UPDATE documents SET sync_status = CASE WHEN "
+            int retryCount) {
+        StorageStatement ps = tx.prepare("UPDATE documents SET sync_status = CASE WHEN "
                 + onlyWhen.replace("status", "sync_status") + " THEN ? ELSE sync_status END,"
                 + " sync_error = ?, retry_count = ? WHERE scope = ? AND type = ? AND id = ?");
         ps.setString(1, status);
@@ -897,23 +892,23 @@ public final class Outbox {
         Rows.emitCurrent(tx, op.scope(), op.type(), op.id());
     }
 
-    private static PendingOperation find(Database.Tx tx, String opId) throws SQLException {
-        PreparedStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE op_id = ?");
+    private static PendingOperation find(Database.Tx tx, String opId) {
+        StorageStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE op_id = ?");
         ps.setString(1, opId);
         List<PendingOperation> ops = readOps(ps);
         return ops.isEmpty() ? null : ops.get(0);
     }
 
-    private static Claimed claimedRow(ResultSet rs) throws SQLException {
+    private static Claimed claimedRow(StorageRows rs) {
         return new Claimed(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                 OperationType.fromWire(rs.getString(5)), SyncPriority.fromRank(rs.getInt(6)), rs.getLong(8),
                 rs.getString(9), rs.getString(10), rs.getInt(11), Instant.ofEpochMilli(rs.getLong(12)), rs.getString(13),
                 Instant.ofEpochMilli(rs.getLong(14)), rs.getInt(16) != 0);
     }
 
-    private static List<PendingOperation> readOps(PreparedStatement ps) throws SQLException {
+    private static List<PendingOperation> readOps(StorageStatement ps) {
         List<PendingOperation> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
+        try (StorageRows rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(claimedRow(rs).toPending(OperationState.fromWire(rs.getString(7))));
             }

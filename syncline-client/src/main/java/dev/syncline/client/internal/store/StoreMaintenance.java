@@ -2,7 +2,7 @@ package dev.syncline.client.internal.store;
 
 import dev.syncline.client.CleanupReport;
 import dev.syncline.client.internal.outbox.Outbox;
-import java.sql.PreparedStatement;
+import dev.syncline.client.spi.storage.StorageStatement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -64,11 +64,11 @@ public final class StoreMaintenance {
         long cutoff = clock.millis() - logMaxAge.toMillis();
         return db.write(tx -> {
             // The table names are constants of this class, not input.
-            PreparedStatement old = tx.prepare("DELETE FROM " + table + " WHERE " + timeColumn + " < ?");
+            StorageStatement old = tx.prepare("DELETE FROM " + table + " WHERE " + timeColumn + " < ?");
             old.setLong(1, cutoff);
             int n = old.executeUpdate();
             // seq is the rowid: the row at offset maxRows from the newest, and all before it, go.
-            PreparedStatement many = tx.prepare("DELETE FROM " + table + " WHERE seq <= (SELECT seq FROM " + table
+            StorageStatement many = tx.prepare("DELETE FROM " + table + " WHERE seq <= (SELECT seq FROM " + table
                     + " ORDER BY seq DESC LIMIT 1 OFFSET ?)");
             many.setInt(1, logMaxRows);
             return n + many.executeUpdate();

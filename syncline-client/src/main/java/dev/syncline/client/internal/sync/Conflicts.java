@@ -19,7 +19,6 @@ import dev.syncline.core.SyncConflict;
 import dev.syncline.core.SyncPriority;
 import dev.syncline.core.merge.ThreeWayMerge;
 import dev.syncline.core.protocol.Change;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Objects;
@@ -198,8 +197,7 @@ public final class Conflicts {
         return Hlc.parse(localHlc).compareTo(Hlc.parse(remoteHlc)) > 0;
     }
 
-    private Outcome apply(Database.Tx tx, String scope, String type, String id, Local local, Change remote, Decision d)
-            throws SQLException {
+    private Outcome apply(Database.Tx tx, String scope, String type, String id, Local local, Change remote, Decision d) {
         long now = clock.millis();
         long rv = remote == null ? 0 : remote.version();
         String remoteJson = remote == null || remote.deleted() || remote.data() == null ? null : Json.write(remote.data());
@@ -254,7 +252,7 @@ public final class Conflicts {
         return Outcome.REQUEUED;
     }
 
-    private void takeRemote(Database.Tx tx, String scope, String type, String id, Change remote, long now) throws SQLException {
+    private void takeRemote(Database.Tx tx, String scope, String type, String id, Change remote, long now) {
         if (remote == null) {
             SyncTables.remove(tx, scope, type, id);
             return;
@@ -264,8 +262,7 @@ public final class Conflicts {
                 remote.version(), remote.hlc(), now);
     }
 
-    private void requeue(Database.Tx tx, String scope, String type, String id, String valueJson, Change remote)
-            throws SQLException {
+    private void requeue(Database.Tx tx, String scope, String type, String id, String valueJson, Change remote) {
         long rv = remote == null ? 0 : remote.version();
         String remoteJson = remote == null || remote.deleted() || remote.data() == null ? null : Json.write(remote.data());
         outbox.discardOutstanding(tx, scope, type, id);

@@ -430,7 +430,7 @@ public final class SyncEngine {
         return ch.scope() + '/' + ch.type() + '/' + ch.id();
     }
 
-    private long applyPage(Database.Tx tx, PullPage page, java.util.Set<String> deferred) throws java.sql.SQLException {
+    private long applyPage(Database.Tx tx, PullPage page, java.util.Set<String> deferred) {
         long now = clock.millis();
         long n = 0;
         // Every change the cursor moves past counts, applied or not (our own push coming back,
@@ -558,7 +558,7 @@ public final class SyncEngine {
                     error != null ? error : "operations still wait for a retry");
         }
         long open = db.read(c -> {
-            try (var ps = c.prepareStatement("SELECT count(*) FROM conflicts"); var rs = ps.executeQuery()) {
+            try (var ps = c.prepare("SELECT count(*) FROM conflicts"); var rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);
             }
@@ -569,7 +569,7 @@ public final class SyncEngine {
 
     private SyncReport report(SyncReport.Outcome outcome, long pushed, long pulled, long settled, String error) {
         long[] c = db.read(conn -> {
-            try (var ps = conn.prepareStatement("SELECT (SELECT count(*) FROM conflicts),"
+            try (var ps = conn.prepare("SELECT (SELECT count(*) FROM conflicts),"
                     + " (SELECT count(*) FROM outbox WHERE state = 'failed'),"
                     + " (SELECT count(*) FROM outbox WHERE state IN ('pending', 'in_flight'))"); var rs = ps.executeQuery()) {
                 rs.next();
