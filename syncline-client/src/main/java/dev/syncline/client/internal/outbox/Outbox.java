@@ -7,18 +7,20 @@ import dev.syncline.client.RetryPolicy;
 import dev.syncline.client.SyncHealth;
 import dev.syncline.client.internal.store.Database;
 import dev.syncline.client.internal.store.OutboxChanged;
-import dev.syncline.client.internal.store.Rows;
+import dev.syncline.client.internal.store.DocumentsTable;
 import dev.syncline.core.InvalidInputException;
 import dev.syncline.core.Json;
 import dev.syncline.core.Names;
 import dev.syncline.core.OperationType;
 import dev.syncline.core.SyncPriority;
+import dev.syncline.core.SyncStatus;
 import dev.syncline.client.spi.storage.StorageStatement;
 import dev.syncline.client.spi.storage.StorageRows;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -52,6 +54,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Outbox {
     private static final Logger log = LoggerFactory.getLogger(Outbox.class);
+    // State conditions, built once from the state machine (see OutboxStates).
+    private static final String OUTSTANDING = OutboxStates.outstanding("state");
+    private static final String IS_PENDING = OutboxStates.in("state", OperationState.PENDING);
+    private static final String IS_IN_FLIGHT = OutboxStates.in("state", OperationState.IN_FLIGHT);
+    private static final String IS_FAILED = OutboxStates.in("state", OperationState.FAILED);
+    private static final String WAITING = OutboxStates.in("state", OperationState.PENDING, OperationState.IN_FLIGHT);
     private static final String OP_COLUMNS =
             "op_id, scope, type, id, op_type, priority, state, base_version, data, hlc, attempts, next_attempt_at, error, created_at, seq,"
             + " sent";
@@ -82,11 +90,6 @@ public final class Outbox {
             return sent && (state == OperationState.PENDING || state == OperationState.IN_FLIGHT);
         }
     }
-
-    /** The rows of {@link #ackAll}'s JSON parameter: scope, type, id, queue seq, server version, opId. */
-    private static final String ACKED_ROWS = "(SELECT json_extract(value, '$[0]') AS s, json_extract(value, '$[1]') AS t,"
-            + " json_extract(value, '$[2]') AS i, json_extract(value, '$[3]') AS q, json_extract(value, '$[4]') AS v,"
-            + " json_extract(value, '$[5]') AS op FROM json_each(?))";
 
     /**
      * An operation claimed for a push, with its data as the stored JSON text (sent as it is).
@@ -167,7 +170,7 @@ public final class Outbox {
         }
         long now = clock.millis();
         StorageStatement last = tx.prepare("SELECT seq, op_id, op_type, state, sent, priority FROM outbox"
-                + " WHERE scope = ? AND type = ? AND id = ? AND state <> 'done' ORDER BY seq DESC LIMIT 1");
+                + " WHERE scope = ? AND type = ? AND id = ? AND " + OUTSTANDING + " ORDER BY seq DESC LIMIT 1");
         last.setString(1, scope);
         last.setString(2, type);
         last.setString(3, id);
@@ -204,7 +207,7 @@ public final class Outbox {
                 merged = OperationType.UPDATE; // update+update, delete+update (resurrect)
             }
             StorageStatement upd = tx.prepare("UPDATE outbox SET op_type = ?, data = ?, hlc = ?, priority = ?,"
-                    + " updated_at = ? WHERE seq = ? AND state = 'pending' AND sent = 0");
+                    + " updated_at = ? WHERE seq = ? AND " + IS_PENDING + " AND sent = 0");
             upd.setString(1, merged.wire());
             upd.setString(2, dataJson);
             upd.setString(3, hlc);
@@ -218,7 +221,7 @@ public final class Outbox {
         }
         StorageStatement ins = tx.prepare("INSERT INTO outbox (op_id, scope, type, id, op_type, priority, base_version,"
                 + " data, hlc, state, attempts, next_attempt_at, created_at, updated_at)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?)");
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, " + OutboxStates.sql(OperationState.PENDING) + ", 0, 0, ?, ?)");
         ins.setString(1, UUID.randomUUID().toString());
         ins.setString(2, scope);
         ins.setString(3, type);
@@ -267,9 +270,9 @@ public final class Outbox {
         return db.write(tx -> {
             long now = clock.millis();
             StorageStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox o"
-                    + " WHERE o.state = 'pending' AND o.next_attempt_at <= ?"
+                    + " WHERE " + OutboxStates.in("o.state", OperationState.PENDING) + " AND o.next_attempt_at <= ?"
                     + " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.scope = o.scope AND p.type = o.type"
-                    + " AND p.id = o.id AND p.seq < o.seq AND p.state <> 'done')"
+                    + " AND p.id = o.id AND p.seq < o.seq AND " + OutboxStates.outstanding("p.state") + ")"
                     + " ORDER BY o.priority, o.seq LIMIT ?");
             ps.setLong(1, now);
             ps.setInt(2, max);
@@ -297,8 +300,11 @@ public final class Outbox {
                 ids.add(c.opId());
                 docs.add(List.of(c.scope(), c.type(), c.id(), c.attempts()));
             }
-            StorageStatement move = tx.prepare("UPDATE outbox SET state = 'in_flight', sent = 1, error = NULL, next_attempt_at = 0,"
-                    + " updated_at = ? WHERE +state = 'pending' AND op_id IN (SELECT value FROM json_each(?))");
+            // (+state: the op_id index finds the rows; the state is only checked.)
+            StorageStatement move = tx.prepare("UPDATE outbox SET state = " + OutboxStates.sql(OperationState.IN_FLIGHT)
+                    + ", sent = 1, error = NULL, next_attempt_at = 0, updated_at = ? WHERE "
+                    + OutboxStates.movable("+state", OperationState.IN_FLIGHT, OperationState.PENDING)
+                    + " AND op_id IN (SELECT value FROM json_each(?))");
             move.setLong(1, now);
             move.setString(2, Json.write(ids));
             int moved = move.executeUpdate();
@@ -306,14 +312,7 @@ public final class Outbox {
                 throw new IllegalStateException("outbox claim moved " + moved + " of " + claimed.size()
                         + " operations read in the same transaction");
             }
-            StorageStatement mark = tx.prepare("UPDATE documents SET sync_status = CASE WHEN sync_status = 'pending'"
-                    + " THEN 'syncing' ELSE sync_status END, sync_error = NULL, retry_count = a.n FROM (SELECT"
-                    + " json_extract(value, '$[0]') AS s, json_extract(value, '$[1]') AS t, json_extract(value, '$[2]') AS i,"
-                    + " json_extract(value, '$[3]') AS n FROM json_each(?)) AS a"
-                    + " WHERE documents.type = a.t AND documents.scope = a.s AND documents.id = a.i"
-                    + Rows.returning(tx));
-            mark.setString(1, Json.write(docs));
-            Rows.emitReturned(tx, mark);
+            DocumentsTable.markSyncing(tx, Json.write(docs));
             tx.emit(OutboxChanged.INSTANCE);
             return claimed;
         });
@@ -350,7 +349,7 @@ public final class Outbox {
         }
         // Committed without waiting for the disk: if a machine crash loses this, the operations
         // are sent again and the server answers them from its opId memory, as applied.
-        return db.writeRecoverable(tx -> acknowledge(tx, versions, "state = 'in_flight'"));
+        return db.writeRecoverable(tx -> acknowledge(tx, versions, OperationState.IN_FLIGHT));
     }
 
     /**
@@ -365,8 +364,9 @@ public final class Outbox {
         if (serverVersion < 1) {
             throw new InvalidInputException("invalid_version", "server version must be positive: " + serverVersion);
         }
-        boolean acked = acknowledge(tx, java.util.Map.of(opId, serverVersion),
-                "state IN ('pending', 'in_flight') AND sent = 1") == 1;
+        // PENDING -> DONE is the echo's own move: a sent operation put back after a lost answer.
+        boolean acked = acknowledge(tx, java.util.Map.of(opId, serverVersion), OperationState.PENDING,
+                OperationState.IN_FLIGHT) == 1;
         if (acked) {
             log.info("outbox: {} was applied as version {} (its acknowledgement was lost; recognised in the server's copy)",
                     opId, serverVersion);
@@ -389,7 +389,7 @@ public final class Outbox {
     }
 
     private static final String FIRST_OUTSTANDING = "SELECT op_id, state, sent, hlc FROM outbox"
-            + " WHERE scope = ? AND type = ? AND id = ? AND state <> 'done' ORDER BY seq LIMIT 1";
+            + " WHERE scope = ? AND type = ? AND id = ? AND " + OUTSTANDING + " ORDER BY seq LIMIT 1";
 
     private static Outstanding readOutstanding(StorageStatement ps, String scope, String type, String id) {
         ps.setString(1, scope);
@@ -402,16 +402,18 @@ public final class Outbox {
     }
 
     /**
-     * Moves the operations of {@code versions} that match {@code fromStates} to DONE, rebases the
-     * later operations of their documents and updates the documents, with a fixed number of
-     * statements whatever their count.
+     * Moves the operations of {@code versions} that are in one of {@code from} (and, when that
+     * includes PENDING, were sent) to DONE, rebases the later operations of their documents and
+     * updates the documents, with a fixed number of statements whatever their count.
      */
-    private int acknowledge(Database.Tx tx, java.util.Map<String, Long> versions, String fromStates) {
+    private int acknowledge(Database.Tx tx, java.util.Map<String, Long> versions, OperationState... from) {
         {
             long now = clock.millis();
-            StorageStatement done = tx.prepare("UPDATE outbox SET state = 'done', error = NULL, next_attempt_at = 0,"
-                    + " updated_at = ? WHERE " + fromStates + " AND op_id IN (SELECT value FROM json_each(?))"
-                    + " RETURNING op_id, scope, type, id, seq");
+            boolean echo = java.util.Arrays.asList(from).contains(OperationState.PENDING);
+            StorageStatement done = tx.prepare("UPDATE outbox SET state = " + OutboxStates.sql(OperationState.DONE)
+                    + ", error = NULL, next_attempt_at = 0, updated_at = ? WHERE "
+                    + OutboxStates.movable("state", OperationState.DONE, from) + (echo ? " AND sent = 1" : "")
+                    + " AND op_id IN (SELECT value FROM json_each(?)) RETURNING op_id, scope, type, id, seq");
             done.setLong(1, now);
             done.setString(2, Json.write(versions.keySet()));
             List<Object> acked = new ArrayList<>();
@@ -427,26 +429,14 @@ public final class Outbox {
             String ackedJson = Json.write(acked);
             // Later operations of the same documents are rebased on the version the server gave.
             // (A document has at most one operation in flight, so each row matches one acked op.)
-            StorageStatement rebase = tx.prepare("UPDATE outbox SET base_version = a.v FROM " + ACKED_ROWS + " AS a"
-                    + " WHERE outbox.scope = a.s AND outbox.type = a.t AND outbox.id = a.i AND outbox.seq > a.q"
-                    + " AND outbox.state <> 'done'");
+            StorageStatement rebase = tx.prepare("UPDATE outbox SET base_version = a.v FROM " + DocumentsTable.ACKED_ROWS
+                    + " AS a WHERE outbox.scope = a.s AND outbox.type = a.t AND outbox.id = a.i AND outbox.seq > a.q"
+                    + " AND " + OutboxStates.outstanding("outbox.state"));
             rebase.setString(1, ackedJson);
             rebase.executeUpdate();
             // A document with nothing more queued is synced at the new version. One with a later
             // change still queued keeps it: the acknowledged data is that change's new base.
-            StorageStatement doc = tx.prepare("UPDATE documents SET version = a.v, last_sync_time = ?, retry_count = 0,"
-                    + " sync_error = NULL, needs_sync = CASE WHEN a.later THEN needs_sync ELSE 0 END,"
-                    + " base_version = CASE WHEN a.later THEN a.v END,"
-                    + " base_data = CASE WHEN a.later THEN (SELECT data FROM outbox WHERE op_id = a.op) END,"
-                    + " sync_status = CASE WHEN a.later THEN"
-                    + " (CASE WHEN sync_status IN ('conflict', 'error') THEN sync_status ELSE 'pending' END)"
-                    + " ELSE (CASE WHEN sync_status = 'conflict' THEN 'conflict' ELSE 'synced' END) END"
-                    + " FROM (SELECT r.*, EXISTS (SELECT 1 FROM outbox l WHERE l.scope = r.s AND l.type = r.t"
-                    + " AND l.id = r.i AND l.seq > r.q AND l.state <> 'done') AS later FROM " + ACKED_ROWS + " AS r) AS a WHERE documents.type = a.t AND documents.scope = a.s AND documents.id = a.i"
-                    + Rows.returning(tx));
-            doc.setLong(1, now);
-            doc.setString(2, ackedJson);
-            Rows.emitReturned(tx, doc);
+            DocumentsTable.acknowledged(tx, ackedJson, OutboxStates.outstanding("l.state"), now);
             tx.emit(OutboxChanged.INSTANCE);
             if (log.isDebugEnabled()) {
                 for (Object row : acked) {
@@ -503,7 +493,8 @@ public final class Outbox {
             if (!move(tx, opId, OperationState.IN_FLIGHT, to, error, attempts, due)) {
                 return false;
             }
-            setDocumentStatus(tx, op, permanent ? "error" : "pending", "status IN ('syncing', 'pending')", error, attempts);
+            setDocumentStatus(tx, op, permanent ? SyncStatus.ERROR : SyncStatus.PENDING,
+                    EnumSet.of(SyncStatus.SYNCING, SyncStatus.PENDING), error, attempts);
             if (permanent) {
                 log.warn("outbox: {} on {}/{}/{} failed permanently: {}", opId, op.scope(), op.type(), op.id(), error);
             } else {
@@ -526,7 +517,7 @@ public final class Outbox {
             for (String opId : opIds) {
                 PendingOperation op = find(tx, opId);
                 if (op != null && move(tx, opId, OperationState.IN_FLIGHT, OperationState.PENDING, op.error(), op.attempts(), 0)) {
-                    setDocumentStatus(tx, op, "pending", "status = 'syncing'", op.error(), op.attempts());
+                    setDocumentStatus(tx, op, SyncStatus.PENDING, EnumSet.of(SyncStatus.SYNCING), op.error(), op.attempts());
                     n++;
                 }
             }
@@ -546,7 +537,7 @@ public final class Outbox {
             return 0;
         }
         return db.write(tx -> {
-            StorageStatement ps = tx.prepare("UPDATE outbox SET sent = 0 WHERE state = 'pending' AND sent = 1"
+            StorageStatement ps = tx.prepare("UPDATE outbox SET sent = 0 WHERE " + IS_PENDING + " AND sent = 1"
                     + " AND op_id IN (SELECT value FROM json_each(?))");
             ps.setString(1, Json.write(opIds));
             return ps.executeUpdate();
@@ -564,7 +555,7 @@ public final class Outbox {
             return 0;
         }
         return db.write(tx -> {
-            StorageStatement ps = tx.prepare("UPDATE outbox SET next_attempt_at = 0 WHERE state = 'pending'"
+            StorageStatement ps = tx.prepare("UPDATE outbox SET next_attempt_at = 0 WHERE " + IS_PENDING
                     + " AND next_attempt_at > 0 AND op_id IN (SELECT value FROM json_each(?))");
             ps.setString(1, Json.write(opIds));
             int n = ps.executeUpdate();
@@ -578,7 +569,7 @@ public final class Outbox {
     /** @return when the earliest pending operation is due (epoch millis), or -1 when none is pending */
     public long nextDueAt() {
         return db.read(c -> {
-            try (StorageStatement ps = c.prepare("SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'");
+            try (StorageStatement ps = c.prepare("SELECT min(next_attempt_at) FROM outbox WHERE " + IS_PENDING);
                     StorageRows rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return -1L;
@@ -597,7 +588,7 @@ public final class Outbox {
     public List<String> discardOutstanding(Database.Tx tx, String scope, String type, String id) {
         List<String> ids = outstandingIds(tx, scope, type, id);
         if (!ids.isEmpty()) {
-            StorageStatement del = tx.prepare("DELETE FROM outbox WHERE scope = ? AND type = ? AND id = ? AND state <> 'done'");
+            StorageStatement del = tx.prepare("DELETE FROM outbox WHERE scope = ? AND type = ? AND id = ? AND " + OUTSTANDING);
             del.setString(1, scope);
             del.setString(2, type);
             del.setString(3, id);
@@ -609,7 +600,8 @@ public final class Outbox {
 
     /** Inside {@code tx}: the opIds of one document's outstanding operations, oldest first. */
     public static List<String> outstandingIds(Database.Tx tx, String scope, String type, String id) {
-        StorageStatement sel = tx.prepare("SELECT op_id FROM outbox WHERE scope = ? AND type = ? AND id = ? AND state <> 'done' ORDER BY seq");
+        StorageStatement sel = tx.prepare("SELECT op_id FROM outbox WHERE scope = ? AND type = ? AND id = ? AND " + OUTSTANDING
+                + " ORDER BY seq");
         sel.setString(1, scope);
         sel.setString(2, type);
         sel.setString(3, id);
@@ -633,7 +625,7 @@ public final class Outbox {
         return db.write(tx -> {
             List<PendingOperation> failed;
             if (opId == null) {
-                StorageStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE state = 'failed' ORDER BY seq");
+                StorageStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE " + IS_FAILED + " ORDER BY seq");
                 failed = readOps(ps);
             } else {
                 PendingOperation op = find(tx, opId);
@@ -649,7 +641,7 @@ public final class Outbox {
             int n = 0;
             for (PendingOperation op : failed) {
                 if (move(tx, op.opId(), OperationState.FAILED, OperationState.PENDING, null, op.attempts(), 0)) {
-                    setDocumentStatus(tx, op, "pending", "status = 'error'", null, op.attempts());
+                    setDocumentStatus(tx, op, SyncStatus.PENDING, EnumSet.of(SyncStatus.ERROR), null, op.attempts());
                     n++;
                 }
             }
@@ -662,7 +654,7 @@ public final class Outbox {
 
     /** Inside {@code tx}: the failed operations (dead letters), in queue order. */
     public List<PendingOperation> failedOperations(Database.Tx tx) {
-        return readOps(tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE state = 'failed' ORDER BY seq"));
+        return readOps(tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE " + IS_FAILED + " ORDER BY seq"));
     }
 
     /**
@@ -685,7 +677,7 @@ public final class Outbox {
                     + ", not failed; only failed operations can be discarded");
         }
         StorageStatement sel = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE scope = ? AND type = ? AND id = ?"
-                + " AND state <> 'done' AND seq >= (SELECT seq FROM outbox WHERE op_id = ?) ORDER BY seq");
+                + " AND " + OUTSTANDING + " AND seq >= (SELECT seq FROM outbox WHERE op_id = ?) ORDER BY seq");
         sel.setString(1, op.scope());
         sel.setString(2, op.type());
         sel.setString(3, op.id());
@@ -715,12 +707,12 @@ public final class Outbox {
     public int recoverInFlight() {
         return db.write(tx -> {
             // Whatever left them in flight, the request may have reached the server.
-            tx.prepare("UPDATE outbox SET sent = 1 WHERE state = 'in_flight' AND sent = 0").executeUpdate();
-            StorageStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE state = 'in_flight'");
+            tx.prepare("UPDATE outbox SET sent = 1 WHERE " + IS_IN_FLIGHT + " AND sent = 0").executeUpdate();
+            StorageStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE " + IS_IN_FLIGHT);
             int n = 0;
             for (PendingOperation op : readOps(ps)) {
                 if (move(tx, op.opId(), OperationState.IN_FLIGHT, OperationState.PENDING, op.error(), op.attempts(), 0)) {
-                    setDocumentStatus(tx, op, "pending", "status = 'syncing'", op.error(), op.attempts());
+                    setDocumentStatus(tx, op, SyncStatus.PENDING, EnumSet.of(SyncStatus.SYNCING), op.error(), op.attempts());
                     n++;
                 }
             }
@@ -749,7 +741,8 @@ public final class Outbox {
         do {
             n = db.write(tx -> {
                 StorageStatement ps = tx.prepare("DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox"
-                        + " WHERE state = 'done' AND updated_at <= ? LIMIT " + CLEANUP_CHUNK + ")");
+                        + " WHERE " + OutboxStates.in("state", OperationState.DONE) + " AND updated_at <= ? LIMIT "
+                        + CLEANUP_CHUNK + ")");
                 ps.setLong(1, cutoff);
                 int deleted = ps.executeUpdate();
                 if (deleted > 0) {
@@ -771,7 +764,7 @@ public final class Outbox {
     public List<PendingOperation> list() {
         return db.read(c -> {
             try (StorageStatement ps = c.prepare("SELECT " + OP_COLUMNS
-                    + " FROM outbox WHERE state <> 'done' ORDER BY priority, seq")) {
+                    + " FROM outbox WHERE " + OUTSTANDING + " ORDER BY priority, seq")) {
                 return readOps(ps);
             }
         });
@@ -781,7 +774,7 @@ public final class Outbox {
     public List<PendingOperation> listFor(String scope, String type, String id) {
         return db.read(c -> {
             try (StorageStatement ps = c.prepare("SELECT " + OP_COLUMNS
-                    + " FROM outbox WHERE scope = ? AND type = ? AND id = ? AND state <> 'done' ORDER BY seq")) {
+                    + " FROM outbox WHERE scope = ? AND type = ? AND id = ? AND " + OUTSTANDING + " ORDER BY seq")) {
                 ps.setString(1, scope);
                 ps.setString(2, type);
                 ps.setString(3, id);
@@ -806,7 +799,7 @@ public final class Outbox {
     public long pendingCount() {
         return db.read(c -> {
             try (StorageStatement ps = c.prepare(
-                    "SELECT count(*) FROM outbox WHERE state IN ('pending', 'in_flight')");
+                    "SELECT count(*) FROM outbox WHERE " + WAITING);
                     StorageRows rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : 0L;
             }
@@ -824,9 +817,9 @@ public final class Outbox {
             long oldest;
             long failed;
             try (StorageStatement ps = c.prepare("SELECT"
-                    + " (SELECT count(*) FROM outbox WHERE state IN ('pending', 'in_flight')),"
-                    + " (SELECT min(created_at) FROM outbox WHERE state IN ('pending', 'in_flight')),"
-                    + " (SELECT count(*) FROM outbox WHERE state = 'failed')");
+                    + " (SELECT count(*) FROM outbox WHERE " + WAITING + "),"
+                    + " (SELECT min(created_at) FROM outbox WHERE " + WAITING + "),"
+                    + " (SELECT count(*) FROM outbox WHERE " + IS_FAILED + ")");
                     StorageRows rs = ps.executeQuery()) {
                 rs.next();
                 pending = rs.getLong(1);
@@ -854,13 +847,12 @@ public final class Outbox {
      * row is still in {@code from}.
      *
      * @return true when the row moved; false when it was not in {@code from}
-     * @throws IllegalStateException when {@code from → to} is not a legal move (a bug)
+     * @throws IllegalStateException when {@code from → to} is not a legal move (a bug; nothing
+     *     is written, and the caller's transaction rolls back)
      */
-    private boolean move(Database.Tx tx, String opId, OperationState from, OperationState to, String error,
+    boolean move(Database.Tx tx, String opId, OperationState from, OperationState to, String error,
             int attempts, long nextAttemptAt) {
-        if (!from.canMoveTo(to)) {
-            throw new IllegalStateException("illegal outbox move " + from + " -> " + to + " for " + opId);
-        }
+        OutboxStates.requireMove(to, from);
         StorageStatement ps = tx.prepare("UPDATE outbox SET state = ?, error = ?, attempts = ?, next_attempt_at = ?,"
                 + " updated_at = ? WHERE op_id = ? AND state = ?");
         ps.setString(1, to.wire());
@@ -877,19 +869,9 @@ public final class Outbox {
         return moved;
     }
 
-    private void setDocumentStatus(Database.Tx tx, PendingOperation op, String status, String onlyWhen, String error,
-            int retryCount) {
-        StorageStatement ps = tx.prepare("UPDATE documents SET sync_status = CASE WHEN "
-                + onlyWhen.replace("status", "sync_status") + " THEN ? ELSE sync_status END,"
-                + " sync_error = ?, retry_count = ? WHERE scope = ? AND type = ? AND id = ?");
-        ps.setString(1, status);
-        ps.setString(2, error);
-        ps.setInt(3, retryCount);
-        ps.setString(4, op.scope());
-        ps.setString(5, op.type());
-        ps.setString(6, op.id());
-        ps.executeUpdate();
-        Rows.emitCurrent(tx, op.scope(), op.type(), op.id());
+    private static void setDocumentStatus(Database.Tx tx, PendingOperation op, SyncStatus status,
+            java.util.Set<SyncStatus> onlyWhen, String error, int retryCount) {
+        DocumentsTable.setStatus(tx, op.scope(), op.type(), op.id(), status, onlyWhen, error, retryCount);
     }
 
     private static PendingOperation find(Database.Tx tx, String opId) {

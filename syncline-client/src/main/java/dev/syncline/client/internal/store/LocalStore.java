@@ -3,6 +3,7 @@ package dev.syncline.client.internal.store;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.syncline.client.internal.outbox.Outbox;
+import dev.syncline.client.internal.outbox.OutboxStates;
 import dev.syncline.core.Hlc;
 import dev.syncline.core.HlcClock;
 import dev.syncline.core.InvalidInputException;
@@ -178,35 +179,11 @@ public final class LocalStore {
             }
             Hlc stampHlc = hlc.now();
             String stamp = stampHlc.toString();
-            StorageStatement up = tx.prepare("INSERT INTO documents (scope, type, id, data, deleted, version,"
-                    + " base_version, base_data, last_modified, needs_sync, sync_status, retry_count)"
-                    + " VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, 1, 'pending', 0)"
-                    + " ON CONFLICT (scope, type, id) DO UPDATE SET data = excluded.data, deleted = excluded.deleted,"
-                    + " base_version = excluded.base_version, base_data = excluded.base_data,"
-                    + " last_modified = excluded.last_modified, needs_sync = 1,"
-                    + " sync_status = CASE WHEN sync_status IN ('error', 'conflict') THEN sync_status ELSE 'pending' END"
-                    + " RETURNING " + Rows.DOCUMENT_COLUMNS);
-            up.setString(1, scope);
-            up.setString(2, type);
-            up.setString(3, id);
-            up.setString(4, newJson);
-            up.setInt(5, newJson == null ? 1 : 0);
-            up.setLong(6, baseVersion);
-            up.setString(7, baseData);
-            up.setString(8, stamp);
-            StoredDocument after;
-            try (StorageRows rs = up.executeQuery()) {
-                rs.next();
-                after = Rows.document(rs);
-            }
+            StoredDocument after = DocumentsTable.writeLocal(tx, scope, type, id, newJson, baseVersion, baseData, stamp);
             Outbox.AddResult added = outbox.addOperation(tx, scope, type, id, opType, priority, version, newJson, stamp);
             if (added == Outbox.AddResult.CANCELLED && version == 0 && !hasOutstanding(tx, scope, type, id)) {
                 // Created and deleted locally before the server ever saw it: nothing to keep.
-                StorageStatement del = tx.prepare("DELETE FROM documents WHERE scope = ? AND type = ? AND id = ?");
-                del.setString(1, scope);
-                del.setString(2, type);
-                del.setString(3, id);
-                del.executeUpdate();
+                DocumentsTable.delete(tx, scope, type, id);
                 after = null;
             }
             tx.beforeCommit(HLC_KEY, persistClock);
@@ -260,32 +237,14 @@ public final class LocalStore {
                 Long restoredVersion = null;
                 if (local.exists()) {
                     if (local.baseVersion() == 0) {
-                        SyncTables.remove(tx, scope, type, id); // never on the server
+                        DocumentsTable.remove(tx, scope, type, id); // never on the server
                     } else {
-                        SyncTables.restore(tx, scope, type, id, local.baseData(), local.baseVersion(), stamp(tx).toString());
+                        DocumentsTable.restore(tx, scope, type, id, local.baseData(), local.baseVersion(), stamp(tx).toString());
                         restoredVersion = local.baseVersion();
                     }
                 }
-                StorageStatement logRow = tx.prepare("INSERT INTO discard_log (op_id, scope, type, id, op_type,"
-                        + " base_version, data, error, failed_op_id, restored_version, discarded_at)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                 for (dev.syncline.client.PendingOperation op : removed) {
-                    logRow.setString(1, op.opId());
-                    logRow.setString(2, scope);
-                    logRow.setString(3, type);
-                    logRow.setString(4, id);
-                    logRow.setString(5, op.operationType().wire());
-                    logRow.setLong(6, op.baseVersion());
-                    logRow.setString(7, op.data() == null ? null : Json.write(op.data()));
-                    logRow.setString(8, op.error());
-                    logRow.setString(9, failed.opId());
-                    if (restoredVersion == null) {
-                        logRow.setNull(10);
-                    } else {
-                        logRow.setLong(10, restoredVersion);
-                    }
-                    logRow.setLong(11, now);
-                    logRow.executeUpdate();
+                    LogTables.logDiscarded(tx, op, failed.opId(), restoredVersion, now);
                 }
                 all.addAll(removed);
                 Long v = restoredVersion;
@@ -392,7 +351,8 @@ public final class LocalStore {
     }
 
     private static boolean hasOutstanding(Database.Tx tx, String scope, String type, String id) {
-        StorageStatement ps = tx.prepare("SELECT 1 FROM outbox WHERE scope = ? AND type = ? AND id = ? AND state <> 'done' LIMIT 1");
+        StorageStatement ps = tx.prepare("SELECT 1 FROM outbox WHERE scope = ? AND type = ? AND id = ? AND "
+                + OutboxStates.outstanding("state") + " LIMIT 1");
         ps.setString(1, scope);
         ps.setString(2, type);
         ps.setString(3, id);

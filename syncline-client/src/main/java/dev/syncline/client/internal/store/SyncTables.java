@@ -8,9 +8,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The SQL of the sync engine: applying pulled changes, the state a conflict is decided from,
- * the conflict inbox and its log, the pull cursor and the pull progress per scope. Every method that changes a document emits
- * its {@link DocumentChanged} so watchers see pulled and resolved values.
+ * The sync engine's tables and their one writer: the conflict inbox ({@code conflicts}), the pull
+ * cursor ({@code cursors}), the pull progress per scope ({@code pull_progress}) and pulled changes
+ * waiting to be settled ({@code deferred_changes}); plus the reads a conflict is decided from.
+ * Document rows are written by {@link DocumentsTable}, the conflict log by {@link LogTables}.
  *
  * <p>Concurrency: stateless; the {@code Tx} methods run inside the caller's write transaction.
  */
@@ -109,93 +110,6 @@ public final class SyncTables {
         }
     }
 
-    /**
-     * Makes the local row equal the server's state (data or tombstone at {@code version}), synced.
-     *
-     * @param dataJson null for a tombstone
-     */
-    public static void setSynced(Database.Tx tx, String scope, String type, String id, String dataJson, long version,
-            String hlc, long now) {
-        StorageStatement ps = tx.prepare("INSERT INTO documents (scope, type, id, data, deleted, version, base_version,"
-                + " base_data, last_modified, last_sync_time, needs_sync, sync_status, retry_count, sync_error)"
-                + " VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, 0, 'synced', 0, NULL)"
-                + " ON CONFLICT (type, scope, id) DO UPDATE SET data = excluded.data, deleted = excluded.deleted,"
-                + " version = excluded.version, base_version = NULL, base_data = NULL, last_modified = excluded.last_modified,"
-                + " last_sync_time = excluded.last_sync_time, needs_sync = 0, sync_status = 'synced', retry_count = 0,"
-                + " sync_error = NULL" + Rows.returning(tx));
-        ps.setString(1, scope);
-        ps.setString(2, type);
-        ps.setString(3, id);
-        ps.setString(4, dataJson);
-        ps.setInt(5, dataJson == null ? 1 : 0);
-        ps.setLong(6, version);
-        ps.setString(7, hlc == null ? "" : hlc);
-        ps.setLong(8, now);
-        Rows.emitReturned(tx, ps);
-    }
-
-    /**
-     * Puts the local row back to the server state it last knew ({@code dataJson} at
-     * {@code version}; null data for a tombstone), synced, with no error. Unlike
-     * {@link #setSynced} it keeps {@code lastSyncTime}: nothing was exchanged with the server.
-     *
-     * @param hlc the local stamp of this change to the row
-     */
-    public static void restore(Database.Tx tx, String scope, String type, String id, String dataJson, long version,
-            String hlc) {
-        StorageStatement ps = tx.prepare("UPDATE documents SET data = ?, deleted = ?, version = ?, base_version = NULL,"
-                + " base_data = NULL, last_modified = ?, needs_sync = 0, sync_status = 'synced', retry_count = 0,"
-                + " sync_error = NULL WHERE scope = ? AND type = ? AND id = ?");
-        ps.setString(1, dataJson);
-        ps.setInt(2, dataJson == null ? 1 : 0);
-        ps.setLong(3, version);
-        ps.setString(4, hlc);
-        ps.setString(5, scope);
-        ps.setString(6, type);
-        ps.setString(7, id);
-        ps.executeUpdate();
-        Rows.emitCurrent(tx, scope, type, id);
-    }
-
-    /** Removes the local row (the server has no such document). */
-    public static void remove(Database.Tx tx, String scope, String type, String id) {
-        StorageStatement ps = tx.prepare("DELETE FROM documents WHERE scope = ? AND type = ? AND id = ?");
-        ps.setString(1, scope);
-        ps.setString(2, type);
-        ps.setString(3, id);
-        ps.executeUpdate();
-        Rows.emitCurrent(tx, scope, type, id);
-    }
-
-    /**
-     * Sets the local row to a resolved value that waits to be pushed on top of the server's
-     * {@code remoteVersion}.
-     *
-     * @param dataJson null for a delete
-     * @param remoteData the server's data at {@code remoteVersion} (the new merge base)
-     */
-    public static void setResolvedPending(Database.Tx tx, String scope, String type, String id, String dataJson,
-            long remoteVersion, String remoteData, String hlc) {
-        StorageStatement ps = tx.prepare("INSERT INTO documents (scope, type, id, data, deleted, version, base_version,"
-                + " base_data, last_modified, needs_sync, sync_status, retry_count)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 'pending', 0)"
-                + " ON CONFLICT (type, scope, id) DO UPDATE SET data = excluded.data, deleted = excluded.deleted,"
-                + " version = excluded.version, base_version = excluded.base_version, base_data = excluded.base_data,"
-                + " last_modified = excluded.last_modified, needs_sync = 1, sync_status = 'pending', retry_count = 0,"
-                + " sync_error = NULL");
-        ps.setString(1, scope);
-        ps.setString(2, type);
-        ps.setString(3, id);
-        ps.setString(4, dataJson);
-        ps.setInt(5, dataJson == null ? 1 : 0);
-        ps.setLong(6, remoteVersion);
-        ps.setLong(7, remoteVersion);
-        ps.setString(8, remoteData);
-        ps.setString(9, hlc);
-        ps.executeUpdate();
-        Rows.emitCurrent(tx, scope, type, id);
-    }
-
     /** Parks (or refreshes) the open conflict of a document and marks the document {@code conflict}. */
     public static void park(Database.Tx tx, ConflictRow c) {
         StorageStatement ps = tx.prepare("INSERT INTO conflicts (conflict_id, scope, type, id, conflict_type, local_data,"
@@ -218,13 +132,7 @@ public final class SyncTables {
         ps.setString(12, c.remoteHlc());
         ps.setLong(13, c.baseVersion());
         ps.executeUpdate();
-        StorageStatement doc = tx.prepare("UPDATE documents SET sync_status = 'conflict', needs_sync = 1"
-                + " WHERE scope = ? AND type = ? AND id = ?");
-        doc.setString(1, c.scope());
-        doc.setString(2, c.type());
-        doc.setString(3, c.id());
-        doc.executeUpdate();
-        Rows.emitCurrent(tx, c.scope(), c.type(), c.id());
+        DocumentsTable.markConflict(tx, c.scope(), c.type(), c.id());
         tx.emit(ConflictsChanged.INSTANCE);
     }
 
@@ -238,23 +146,7 @@ public final class SyncTables {
                 tx.emit(ConflictsChanged.INSTANCE);
             }
         }
-        StorageStatement log = tx.prepare("INSERT INTO conflict_log (conflict_id, scope, type, id, conflict_type,"
-                + " resolved_by, local_data, remote_data, base_data, result_data, result_deleted, remote_version, resolved_at)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        log.setString(1, c.conflictId() == null ? java.util.UUID.randomUUID().toString() : c.conflictId());
-        log.setString(2, c.scope());
-        log.setString(3, c.type());
-        log.setString(4, c.id());
-        log.setString(5, c.conflictType());
-        log.setString(6, resolvedBy);
-        log.setString(7, c.localData());
-        log.setString(8, c.remoteData());
-        log.setString(9, c.baseData());
-        log.setString(10, resultData);
-        log.setInt(11, resultDeleted ? 1 : 0);
-        log.setLong(12, c.remoteVersion());
-        log.setLong(13, now);
-        log.executeUpdate();
+        LogTables.logSettled(tx, c, resolvedBy, resultData, resultDeleted, now);
     }
 
     /** @return open conflicts, oldest first */

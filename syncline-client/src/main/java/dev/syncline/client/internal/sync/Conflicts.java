@@ -5,6 +5,7 @@ import dev.syncline.client.ConflictResolver;
 import dev.syncline.client.Resolution;
 import dev.syncline.client.internal.outbox.Outbox;
 import dev.syncline.client.internal.store.Database;
+import dev.syncline.client.internal.store.DocumentsTable;
 import dev.syncline.client.internal.store.LocalStore;
 import dev.syncline.client.internal.store.SyncTables;
 import dev.syncline.client.internal.store.SyncTables.ConflictRow;
@@ -254,11 +255,11 @@ public final class Conflicts {
 
     private void takeRemote(Database.Tx tx, String scope, String type, String id, Change remote, long now) {
         if (remote == null) {
-            SyncTables.remove(tx, scope, type, id);
+            DocumentsTable.remove(tx, scope, type, id);
             return;
         }
         store.observe(tx, remote.hlc());
-        SyncTables.setSynced(tx, scope, type, id, remote.deleted() || remote.data() == null ? null : Json.write(remote.data()),
+        DocumentsTable.setSynced(tx, scope, type, id, remote.deleted() || remote.data() == null ? null : Json.write(remote.data()),
                 remote.version(), remote.hlc(), now);
     }
 
@@ -270,7 +271,7 @@ public final class Conflicts {
             store.observe(tx, remote.hlc());
         }
         String stamp = store.stamp(tx).toString();
-        SyncTables.setResolvedPending(tx, scope, type, id, valueJson, rv, remoteJson, stamp);
+        DocumentsTable.setResolvedPending(tx, scope, type, id, valueJson, rv, remoteJson, stamp);
         OperationType op = valueJson == null ? OperationType.DELETE : rv == 0 ? OperationType.CREATE : OperationType.UPDATE;
         outbox.addOperation(tx, scope, type, id, op, priorities.apply(type), rv, valueJson, stamp);
     }
