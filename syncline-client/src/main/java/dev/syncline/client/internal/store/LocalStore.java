@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.syncline.client.internal.outbox.Outbox;
 import dev.syncline.client.internal.outbox.OutboxStates;
+import dev.syncline.client.spi.storage.StorageConnection;
+import dev.syncline.client.spi.storage.StorageRows;
+import dev.syncline.client.spi.storage.StorageStatement;
 import dev.syncline.core.Hlc;
 import dev.syncline.core.HlcClock;
 import dev.syncline.core.InvalidInputException;
@@ -12,9 +15,6 @@ import dev.syncline.core.OperationType;
 import dev.syncline.core.SyncPriority;
 import dev.syncline.core.SyncStatus;
 import java.nio.charset.StandardCharsets;
-import dev.syncline.client.spi.storage.StorageConnection;
-import dev.syncline.client.spi.storage.StorageStatement;
-import dev.syncline.client.spi.storage.StorageRows;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -26,9 +26,11 @@ import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 /**
- * The documents table and everything that writes it: each local write changes the document, its
- * sync metadata and the outbox in one transaction, stamped by the replica's HLC, whose state is
- * saved in the same transaction.
+ * The app's side of the local store: each local write changes the document and its sync
+ * metadata (through {@link DocumentsTable}, the table's one writer) and the outbox in one
+ * transaction, stamped by the replica's HLC, whose state is saved in the same transaction; reads
+ * of documents; and the writer of the store's own small tables ({@code meta},
+ * {@code type_policies}, {@code field_indexes}).
  *
  * <p>The clock's state: every transaction that issues or observes a stamp also writes the clock's
  * newest stamp (meta {@code hlc_last}) just before it commits, so after a restart the clock

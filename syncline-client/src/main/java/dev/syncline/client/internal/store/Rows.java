@@ -1,9 +1,9 @@
 package dev.syncline.client.internal.store;
 
+import dev.syncline.client.spi.storage.StorageRows;
+import dev.syncline.client.spi.storage.StorageStatement;
 import dev.syncline.core.SyncMetadata;
 import dev.syncline.core.SyncStatus;
-import dev.syncline.client.spi.storage.StorageStatement;
-import dev.syncline.client.spi.storage.StorageRows;
 import java.time.Instant;
 
 /** Reads document rows; the column list every document SELECT uses. */

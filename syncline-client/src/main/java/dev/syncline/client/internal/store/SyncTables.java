@@ -1,8 +1,8 @@
 package dev.syncline.client.internal.store;
 
 import dev.syncline.client.spi.storage.StorageConnection;
-import dev.syncline.client.spi.storage.StorageStatement;
 import dev.syncline.client.spi.storage.StorageRows;
+import dev.syncline.client.spi.storage.StorageStatement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
