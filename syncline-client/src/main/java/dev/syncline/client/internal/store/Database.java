@@ -174,6 +174,7 @@ public final class Database implements AutoCloseable {
      * @throws StorageException when the file cannot be opened or migrated
      */
     public static Database open(Path file, boolean fullSync, StorageDriver driver) {
+        java.util.Objects.requireNonNull(driver, "driver");
         Path abs = file.toAbsolutePath();
         StorageConnection writer = null;
         StoreLock lock = null;

@@ -223,6 +223,29 @@ public abstract class StorageDriverContract {
     }
 
     @Test
+    void driver_opensConnectionsFromManyThreadsAtOnce_eachUsedByItsOwnThread() throws Exception {
+        insert(writer, "a");
+        StorageDriver driver = driver();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<java.util.concurrent.Future<Long>> counts = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                counts.add(pool.submit(() -> {
+                    try (StorageConnection reader = driver.open(new StorageOptions(
+                            dir.resolve("contract.db").toAbsolutePath(), true, Synchronous.NORMAL, 5_000, 1024))) {
+                        return count(reader);
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<Long> n : counts) {
+                assertThat(n.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void readOnlyConnection_refusesWrites() {
         try (StorageConnection reader = open(true, Synchronous.NORMAL, 5_000)) {
             assertThatThrownBy(() -> insert(reader, "a")).isInstanceOf(StorageException.class);
