@@ -153,7 +153,7 @@ final class ClientAssembly {
      * coordinator (started when the config asks).
      */
     static SyncClient open(ClientConfig config) {
-        Database db = Database.open(config.database(), config.fullDurability());
+        Database db = Database.open(config.database(), config.fullDurability(), config.storageDriver());
         Deque<Runnable> stops = new ArrayDeque<>();
         ClientAssembly parts;
         try {

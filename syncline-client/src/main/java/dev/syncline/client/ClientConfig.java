@@ -1,5 +1,6 @@
 package dev.syncline.client;
 
+import dev.syncline.client.spi.storage.StorageDriver;
 import dev.syncline.core.ConflictResolutionStrategy;
 import dev.syncline.core.merge.ThreeWayMerge;
 import java.net.URI;
@@ -22,6 +23,7 @@ import java.util.random.RandomGenerator;
 record ClientConfig(
         Path database,
         boolean fullDurability,
+        StorageDriver storageDriver,
         URI serverUrl,
         Supplier<String> tokenProvider,
         String token,

@@ -1,6 +1,8 @@
 package dev.syncline.client;
 
+import dev.syncline.client.internal.store.jdbc.JdbcStorageDriver;
 import dev.syncline.client.internal.sync.SyncEngine;
+import dev.syncline.client.spi.storage.StorageDriver;
 import dev.syncline.core.ConflictResolutionStrategy;
 import dev.syncline.core.InvalidInputException;
 import dev.syncline.core.Names;
@@ -49,6 +51,7 @@ public final class SyncClientBuilder {
     private Duration maxPendingAge = Duration.ofMinutes(60);
     private boolean healthSet;
     private Durability durability;
+    private StorageDriver storageDriver;
     private final Map<String, EntityType<?>> types = new LinkedHashMap<>();
     private final Map<String, ConflictResolutionStrategy> policies = new LinkedHashMap<>();
     private final Map<String, ThreeWayMerge> merges = new LinkedHashMap<>();
@@ -315,6 +318,18 @@ public final class SyncClientBuilder {
     }
 
     /**
+     * @param driver how the local SQLite file is opened and run (default: the JVM's xerial
+     *     sqlite-jdbc driver); see {@link StorageDriver}
+     * @return this builder
+     * @throws InvalidInputException when null or set twice
+     */
+    public SyncClientBuilder storageDriver(StorageDriver driver) {
+        requireOnce("storageDriver", storageDriver, driver);
+        this.storageDriver = driver;
+        return this;
+    }
+
+    /**
      * @param file the local SQLite file (created with its directory if absent)
      * @return this builder
      * @throws InvalidInputException when null or set twice
@@ -510,7 +525,7 @@ public final class SyncClientBuilder {
      *     strategy contradicts one given by {@link #conflictStrategy}
      * @throws DatabaseInUseException when another client, in this process or another one,
      *     has the file open
-     * @throws dev.syncline.core.SynclineException when the file cannot be opened or migrated
+     * @throws StorageException when the file cannot be opened or migrated
      */
     public SyncClient build() {
         if (database == null) {
@@ -523,7 +538,8 @@ public final class SyncClientBuilder {
                         + "' is set to " + e.getValue().wire() + " but its entity type says " + t.conflictStrategy().wire());
             }
         }
-        ClientConfig config = new ClientConfig(database, durability != Durability.NORMAL, serverUrl, tokenProvider, token,
+        ClientConfig config = new ClientConfig(database, durability != Durability.NORMAL,
+                storageDriver != null ? storageDriver : new JdbcStorageDriver(), serverUrl, tokenProvider, token,
                 clock, nanoTime, random != null ? random : new java.util.SplittableRandom(), executor, scheduler,
                 streamThreadFactory, retryPolicy, maxPending, maxPendingAge, frozen(types), frozen(policies), frozen(merges),
                 frozen(resolvers), connectTimeout, requestTimeout, pushBatchSize, pullPageSize, backgroundSync,

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.syncline.client.TrackFlow.AudioTrack;
-import dev.syncline.client.internal.store.LocalStoreException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -86,8 +85,12 @@ class LocalStoreSchemaTest {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
             st.execute("PRAGMA user_version = 99");
         }
-        assertThatThrownBy(() -> TrackFlow.open(db, new TestClock())).isInstanceOf(LocalStoreException.class)
-                .hasMessageContaining("schema version 99 is newer");
+        assertThatThrownBy(() -> TrackFlow.open(db, new TestClock())).isInstanceOf(StorageException.class)
+                .hasMessageContaining("schema version 99 is newer")
+                .satisfies(e -> {
+                    assertThat(((StorageException) e).file()).isEqualTo(db.toAbsolutePath());
+                    assertThat(((StorageException) e).operation()).isEqualTo("open");
+                });
         assertThat(pragma(db, "user_version")).isEqualTo("99");
     }
 

@@ -409,7 +409,10 @@ class QueryTest {
 
     static List<String> plan(Connection c, QuerySql sql) throws Exception {
         try (PreparedStatement ps = c.prepareStatement("EXPLAIN QUERY PLAN " + sql.sql())) {
-            sql.bind(ps);
+            for (int i = 0; i < sql.parameters().size(); i++) {
+                Object v = sql.parameters().get(i);
+                ps.setObject(i + 1, v instanceof Boolean b ? (b ? 1 : 0) : v);
+            }
             List<String> lines = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

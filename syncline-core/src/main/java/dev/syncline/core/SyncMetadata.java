@@ -26,4 +26,37 @@ public record SyncMetadata(long version, String lastModified, Instant lastSyncTi
         }
         Objects.requireNonNull(syncStatus, "syncStatus");
     }
+    /**
+     * The metadata of a document created locally that the server has not seen yet: version 0,
+     * waiting to be pushed, never synced. Its {@code lastModified} is null until the store stamps
+     * the write with the replica's clock (the seed's {@code SyncMetadataDocument.initial()}).
+     *
+     * @return the metadata of a new local document
+     */
+    public static SyncMetadata initial() {
+        return new SyncMetadata(0, null, null, true, SyncStatus.PENDING, 0, null);
+    }
+
+    /**
+     * The metadata of a document as the server holds it: at {@code version}, synced, nothing to
+     * push (the seed's {@code SyncMetadataDocument.fromRemote(version, lastModified)}). Its
+     * {@code lastSyncTime} is null until the store sets when it stored it
+     * ({@link #withLastSyncTime}).
+     *
+     * @param version the server's version of the document
+     * @param lastModified the HLC stamp of the server's write
+     * @return the metadata of a pulled document
+     * @throws InvalidInputException when {@code version} is negative
+     */
+    public static SyncMetadata fromRemote(long version, String lastModified) {
+        return new SyncMetadata(version, lastModified, null, false, SyncStatus.SYNCED, 0, null);
+    }
+
+    /**
+     * @param time when the document last matched the server (null: never)
+     * @return this metadata with {@code lastSyncTime} set to {@code time}
+     */
+    public SyncMetadata withLastSyncTime(Instant time) {
+        return new SyncMetadata(version, lastModified, time, needsSync, syncStatus, retryCount, syncError);
+    }
 }

@@ -6,20 +6,21 @@ import dev.syncline.client.PendingOperation;
 import dev.syncline.client.RetryPolicy;
 import dev.syncline.client.SyncHealth;
 import dev.syncline.client.internal.store.Database;
+import dev.syncline.client.internal.store.DocumentsTable;
 import dev.syncline.client.internal.store.OutboxChanged;
-import dev.syncline.client.internal.store.Rows;
+import dev.syncline.client.spi.storage.StorageRows;
+import dev.syncline.client.spi.storage.StorageStatement;
 import dev.syncline.core.InvalidInputException;
 import dev.syncline.core.Json;
 import dev.syncline.core.Names;
 import dev.syncline.core.OperationType;
 import dev.syncline.core.SyncPriority;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
+import dev.syncline.core.SyncStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -53,6 +54,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Outbox {
     private static final Logger log = LoggerFactory.getLogger(Outbox.class);
+    // State conditions, built once from the state machine (see OutboxStates).
+    private static final String OUTSTANDING = OutboxStates.outstanding("state");
+    private static final String IS_PENDING = OutboxStates.in("state", OperationState.PENDING);
+    private static final String IS_IN_FLIGHT = OutboxStates.in("state", OperationState.IN_FLIGHT);
+    private static final String IS_FAILED = OutboxStates.in("state", OperationState.FAILED);
+    private static final String WAITING = OutboxStates.in("state", OperationState.PENDING, OperationState.IN_FLIGHT);
     private static final String OP_COLUMNS =
             "op_id, scope, type, id, op_type, priority, state, base_version, data, hlc, attempts, next_attempt_at, error, created_at, seq,"
             + " sent";
@@ -83,11 +90,6 @@ public final class Outbox {
             return sent && (state == OperationState.PENDING || state == OperationState.IN_FLIGHT);
         }
     }
-
-    /** The rows of {@link #ackAll}'s JSON parameter: scope, type, id, queue seq, server version, opId. */
-    private static final String ACKED_ROWS = "(SELECT json_extract(value, '$[0]') AS s, json_extract(value, '$[1]') AS t,"
-            + " json_extract(value, '$[2]') AS i, json_extract(value, '$[3]') AS q, json_extract(value, '$[4]') AS v,"
-            + " json_extract(value, '$[5]') AS op FROM json_each(?))";
 
     /**
      * An operation claimed for a push, with its data as the stored JSON text (sent as it is).
@@ -146,7 +148,7 @@ public final class Outbox {
      * @throws InvalidInputException when an argument breaks a rule (nothing is written)
      */
     public AddResult addOperation(Database.Tx tx, String scope, String type, String id, OperationType operationType,
-            SyncPriority priority, long baseVersion, String dataJson, String hlc) throws SQLException {
+            SyncPriority priority, long baseVersion, String dataJson, String hlc) {
         Names.requireScope(scope);
         Names.requireType(type);
         Names.requireId(id);
@@ -167,8 +169,8 @@ public final class Outbox {
             throw new InvalidInputException("invalid_operation", "hlc is missing");
         }
         long now = clock.millis();
-        PreparedStatement last = tx.prepare("SELECT seq, op_id, op_type, state, sent, priority FROM outbox"
-                + " WHERE scope = ? AND type = ? AND id = ? AND state <> 'done' ORDER BY seq DESC LIMIT 1");
+        StorageStatement last = tx.prepare("SELECT seq, op_id, op_type, state, sent, priority FROM outbox"
+                + " WHERE scope = ? AND type = ? AND id = ? AND " + OUTSTANDING + " ORDER BY seq DESC LIMIT 1");
         last.setString(1, scope);
         last.setString(2, type);
         last.setString(3, id);
@@ -177,7 +179,7 @@ public final class Outbox {
         OperationType lastType = null;
         boolean mergeable = false;
         int lastPriority = 0;
-        try (ResultSet rs = last.executeQuery()) {
+        try (StorageRows rs = last.executeQuery()) {
             if (rs.next()) {
                 seq = rs.getLong(1);
                 opId = rs.getString(2);
@@ -190,7 +192,7 @@ public final class Outbox {
         if (mergeable) {
             int prio = Math.min(lastPriority, priority.rank());
             if (lastType == OperationType.CREATE && operationType == OperationType.DELETE) {
-                PreparedStatement del = tx.prepare("DELETE FROM outbox WHERE seq = ?");
+                StorageStatement del = tx.prepare("DELETE FROM outbox WHERE seq = ?");
                 del.setLong(1, seq);
                 del.executeUpdate();
                 log.debug("outbox: delete cancelled queued create {} of {}/{}/{}", opId, scope, type, id);
@@ -204,8 +206,8 @@ public final class Outbox {
             } else {
                 merged = OperationType.UPDATE; // update+update, delete+update (resurrect)
             }
-            PreparedStatement upd = tx.prepare("UPDATE outbox SET op_type = ?, data = ?, hlc = ?, priority = ?,"
-                    + " updated_at = ? WHERE seq = ? AND state = 'pending' AND sent = 0");
+            StorageStatement upd = tx.prepare("UPDATE outbox SET op_type = ?, data = ?, hlc = ?, priority = ?,"
+                    + " updated_at = ? WHERE seq = ? AND " + IS_PENDING + " AND sent = 0");
             upd.setString(1, merged.wire());
             upd.setString(2, dataJson);
             upd.setString(3, hlc);
@@ -217,9 +219,9 @@ public final class Outbox {
             }
             return AddResult.MERGED;
         }
-        PreparedStatement ins = tx.prepare("INSERT INTO outbox (op_id, scope, type, id, op_type, priority, base_version,"
+        StorageStatement ins = tx.prepare("INSERT INTO outbox (op_id, scope, type, id, op_type, priority, base_version,"
                 + " data, hlc, state, attempts, next_attempt_at, created_at, updated_at)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?)");
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, " + OutboxStates.sql(OperationState.PENDING) + ", 0, 0, ?, ?)");
         ins.setString(1, UUID.randomUUID().toString());
         ins.setString(2, scope);
         ins.setString(3, type);
@@ -267,16 +269,16 @@ public final class Outbox {
         // known as sent after any crash, or a later write could merge into an applied operation.
         return db.write(tx -> {
             long now = clock.millis();
-            PreparedStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox o"
-                    + " WHERE o.state = 'pending' AND o.next_attempt_at <= ?"
+            StorageStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox o"
+                    + " WHERE " + OutboxStates.in("o.state", OperationState.PENDING) + " AND o.next_attempt_at <= ?"
                     + " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.scope = o.scope AND p.type = o.type"
-                    + " AND p.id = o.id AND p.seq < o.seq AND p.state <> 'done')"
+                    + " AND p.id = o.id AND p.seq < o.seq AND " + OutboxStates.outstanding("p.state") + ")"
                     + " ORDER BY o.priority, o.seq LIMIT ?");
             ps.setLong(1, now);
             ps.setInt(2, max);
             List<Claimed> claimed = new ArrayList<>();
             long bytes = 0;
-            try (ResultSet rs = ps.executeQuery()) {
+            try (StorageRows rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Claimed c = claimedRow(rs);
                     long size = (c.dataJson() == null ? 0 : c.dataJson().length()) + 200L;
@@ -298,8 +300,11 @@ public final class Outbox {
                 ids.add(c.opId());
                 docs.add(List.of(c.scope(), c.type(), c.id(), c.attempts()));
             }
-            PreparedStatement move = tx.prepare("UPDATE outbox SET state = 'in_flight', sent = 1, error = NULL, next_attempt_at = 0,"
-                    + " updated_at = ? WHERE +state = 'pending' AND op_id IN (SELECT value FROM json_each(?))");
+            // (+state: the op_id index finds the rows; the state is only checked.)
+            StorageStatement move = tx.prepare("UPDATE outbox SET state = " + OutboxStates.sql(OperationState.IN_FLIGHT)
+                    + ", sent = 1, error = NULL, next_attempt_at = 0, updated_at = ? WHERE "
+                    + OutboxStates.movable("+state", OperationState.IN_FLIGHT, OperationState.PENDING)
+                    + " AND op_id IN (SELECT value FROM json_each(?))");
             move.setLong(1, now);
             move.setString(2, Json.write(ids));
             int moved = move.executeUpdate();
@@ -307,14 +312,7 @@ public final class Outbox {
                 throw new IllegalStateException("outbox claim moved " + moved + " of " + claimed.size()
                         + " operations read in the same transaction");
             }
-            PreparedStatement mark = tx.prepare("UPDATE documents SET sync_status = CASE WHEN sync_status = 'pending'"
-                    + " THEN 'syncing' ELSE sync_status END, sync_error = NULL, retry_count = a.n FROM (SELECT"
-                    + " json_extract(value, '$[0]') AS s, json_extract(value, '$[1]') AS t, json_extract(value, '$[2]') AS i,"
-                    + " json_extract(value, '$[3]') AS n FROM json_each(?)) AS a"
-                    + " WHERE documents.type = a.t AND documents.scope = a.s AND documents.id = a.i"
-                    + Rows.returning(tx));
-            mark.setString(1, Json.write(docs));
-            Rows.emitReturned(tx, mark);
+            DocumentsTable.markSyncing(tx, Json.write(docs));
             tx.emit(OutboxChanged.INSTANCE);
             return claimed;
         });
@@ -351,7 +349,7 @@ public final class Outbox {
         }
         // Committed without waiting for the disk: if a machine crash loses this, the operations
         // are sent again and the server answers them from its opId memory, as applied.
-        return db.writeRecoverable(tx -> acknowledge(tx, versions, "state = 'in_flight'"));
+        return db.writeRecoverable(tx -> acknowledge(tx, versions, OperationState.IN_FLIGHT));
     }
 
     /**
@@ -361,13 +359,14 @@ public final class Outbox {
      *
      * @return false when {@code opId} is not a sent, outstanding operation (nothing changes)
      */
-    public boolean ackEcho(Database.Tx tx, String opId, long serverVersion) throws SQLException {
+    public boolean ackEcho(Database.Tx tx, String opId, long serverVersion) {
         requireOpId(opId);
         if (serverVersion < 1) {
             throw new InvalidInputException("invalid_version", "server version must be positive: " + serverVersion);
         }
-        boolean acked = acknowledge(tx, java.util.Map.of(opId, serverVersion),
-                "state IN ('pending', 'in_flight') AND sent = 1") == 1;
+        // PENDING -> DONE is the echo's own move: a sent operation put back after a lost answer.
+        boolean acked = acknowledge(tx, java.util.Map.of(opId, serverVersion), OperationState.PENDING,
+                OperationState.IN_FLIGHT) == 1;
         if (acked) {
             log.info("outbox: {} was applied as version {} (its acknowledgement was lost; recognised in the server's copy)",
                     opId, serverVersion);
@@ -376,47 +375,49 @@ public final class Outbox {
     }
 
     /** Inside {@code tx}: the oldest outstanding operation of one document, or null when none is. */
-    public static Outstanding firstOutstanding(Database.Tx tx, String scope, String type, String id) throws SQLException {
+    public static Outstanding firstOutstanding(Database.Tx tx, String scope, String type, String id) {
         return readOutstanding(tx.prepare(FIRST_OUTSTANDING), scope, type, id);
     }
 
     /** @return the oldest outstanding operation of one document, or null when none is */
     public Outstanding firstOutstanding(String scope, String type, String id) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(FIRST_OUTSTANDING)) {
+            try (StorageStatement ps = c.prepare(FIRST_OUTSTANDING)) {
                 return readOutstanding(ps, scope, type, id);
             }
         });
     }
 
     private static final String FIRST_OUTSTANDING = "SELECT op_id, state, sent, hlc FROM outbox"
-            + " WHERE scope = ? AND type = ? AND id = ? AND state <> 'done' ORDER BY seq LIMIT 1";
+            + " WHERE scope = ? AND type = ? AND id = ? AND " + OUTSTANDING + " ORDER BY seq LIMIT 1";
 
-    private static Outstanding readOutstanding(PreparedStatement ps, String scope, String type, String id) throws SQLException {
+    private static Outstanding readOutstanding(StorageStatement ps, String scope, String type, String id) {
         ps.setString(1, scope);
         ps.setString(2, type);
         ps.setString(3, id);
-        try (ResultSet rs = ps.executeQuery()) {
+        try (StorageRows rs = ps.executeQuery()) {
             return rs.next() ? new Outstanding(rs.getString(1), OperationState.fromWire(rs.getString(2)), rs.getInt(3) != 0,
                     rs.getString(4)) : null;
         }
     }
 
     /**
-     * Moves the operations of {@code versions} that match {@code fromStates} to DONE, rebases the
-     * later operations of their documents and updates the documents, with a fixed number of
-     * statements whatever their count.
+     * Moves the operations of {@code versions} that are in one of {@code from} (and, when that
+     * includes PENDING, were sent) to DONE, rebases the later operations of their documents and
+     * updates the documents, with a fixed number of statements whatever their count.
      */
-    private int acknowledge(Database.Tx tx, java.util.Map<String, Long> versions, String fromStates) throws SQLException {
+    private int acknowledge(Database.Tx tx, java.util.Map<String, Long> versions, OperationState... from) {
         {
             long now = clock.millis();
-            PreparedStatement done = tx.prepare("UPDATE outbox SET state = 'done', error = NULL, next_attempt_at = 0,"
-                    + " updated_at = ? WHERE " + fromStates + " AND op_id IN (SELECT value FROM json_each(?))"
-                    + " RETURNING op_id, scope, type, id, seq");
+            boolean echo = java.util.Arrays.asList(from).contains(OperationState.PENDING);
+            StorageStatement done = tx.prepare("UPDATE outbox SET state = " + OutboxStates.sql(OperationState.DONE)
+                    + ", error = NULL, next_attempt_at = 0, updated_at = ? WHERE "
+                    + OutboxStates.movable("state", OperationState.DONE, from) + (echo ? " AND sent = 1" : "")
+                    + " AND op_id IN (SELECT value FROM json_each(?)) RETURNING op_id, scope, type, id, seq");
             done.setLong(1, now);
             done.setString(2, Json.write(versions.keySet()));
             List<Object> acked = new ArrayList<>();
-            try (ResultSet rs = done.executeQuery()) {
+            try (StorageRows rs = done.executeQuery()) {
                 while (rs.next()) {
                     acked.add(List.of(rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
                             versions.get(rs.getString(1)), rs.getString(1)));
@@ -428,26 +429,14 @@ public final class Outbox {
             String ackedJson = Json.write(acked);
             // Later operations of the same documents are rebased on the version the server gave.
             // (A document has at most one operation in flight, so each row matches one acked op.)
-            PreparedStatement rebase = tx.prepare("UPDATE outbox SET base_version = a.v FROM " + ACKED_ROWS + " AS a"
-                    + " WHERE outbox.scope = a.s AND outbox.type = a.t AND outbox.id = a.i AND outbox.seq > a.q"
-                    + " AND outbox.state <> 'done'");
+            StorageStatement rebase = tx.prepare("UPDATE outbox SET base_version = a.v FROM " + DocumentsTable.ACKED_ROWS
+                    + " AS a WHERE outbox.scope = a.s AND outbox.type = a.t AND outbox.id = a.i AND outbox.seq > a.q"
+                    + " AND " + OutboxStates.outstanding("outbox.state"));
             rebase.setString(1, ackedJson);
             rebase.executeUpdate();
             // A document with nothing more queued is synced at the new version. One with a later
             // change still queued keeps it: the acknowledged data is that change's new base.
-            PreparedStatement doc = tx.prepare("UPDATE documents SET version = a.v, last_sync_time = ?, retry_count = 0,"
-                    + " sync_error = NULL, needs_sync = CASE WHEN a.later THEN needs_sync ELSE 0 END,"
-                    + " base_version = CASE WHEN a.later THEN a.v END,"
-                    + " base_data = CASE WHEN a.later THEN (SELECT data FROM outbox WHERE op_id = a.op) END,"
-                    + " sync_status = CASE WHEN a.later THEN"
-                    + " (CASE WHEN sync_status IN ('conflict', 'error') THEN sync_status ELSE 'pending' END)"
-                    + " ELSE (CASE WHEN sync_status = 'conflict' THEN 'conflict' ELSE 'synced' END) END"
-                    + " FROM (SELECT r.*, EXISTS (SELECT 1 FROM outbox l WHERE l.scope = r.s AND l.type = r.t"
-                    + " AND l.id = r.i AND l.seq > r.q AND l.state <> 'done') AS later FROM " + ACKED_ROWS + " AS r) AS a WHERE documents.type = a.t AND documents.scope = a.s AND documents.id = a.i"
-                    + Rows.returning(tx));
-            doc.setLong(1, now);
-            doc.setString(2, ackedJson);
-            Rows.emitReturned(tx, doc);
+            DocumentsTable.acknowledged(tx, ackedJson, OutboxStates.outstanding("l.state"), now);
             tx.emit(OutboxChanged.INSTANCE);
             if (log.isDebugEnabled()) {
                 for (Object row : acked) {
@@ -504,7 +493,8 @@ public final class Outbox {
             if (!move(tx, opId, OperationState.IN_FLIGHT, to, error, attempts, due)) {
                 return false;
             }
-            setDocumentStatus(tx, op, permanent ? "error" : "pending", "status IN ('syncing', 'pending')", error, attempts);
+            setDocumentStatus(tx, op, permanent ? SyncStatus.ERROR : SyncStatus.PENDING,
+                    EnumSet.of(SyncStatus.SYNCING, SyncStatus.PENDING), error, attempts);
             if (permanent) {
                 log.warn("outbox: {} on {}/{}/{} failed permanently: {}", opId, op.scope(), op.type(), op.id(), error);
             } else {
@@ -527,7 +517,7 @@ public final class Outbox {
             for (String opId : opIds) {
                 PendingOperation op = find(tx, opId);
                 if (op != null && move(tx, opId, OperationState.IN_FLIGHT, OperationState.PENDING, op.error(), op.attempts(), 0)) {
-                    setDocumentStatus(tx, op, "pending", "status = 'syncing'", op.error(), op.attempts());
+                    setDocumentStatus(tx, op, SyncStatus.PENDING, EnumSet.of(SyncStatus.SYNCING), op.error(), op.attempts());
                     n++;
                 }
             }
@@ -547,7 +537,7 @@ public final class Outbox {
             return 0;
         }
         return db.write(tx -> {
-            PreparedStatement ps = tx.prepare("UPDATE outbox SET sent = 0 WHERE state = 'pending' AND sent = 1"
+            StorageStatement ps = tx.prepare("UPDATE outbox SET sent = 0 WHERE " + IS_PENDING + " AND sent = 1"
                     + " AND op_id IN (SELECT value FROM json_each(?))");
             ps.setString(1, Json.write(opIds));
             return ps.executeUpdate();
@@ -565,7 +555,7 @@ public final class Outbox {
             return 0;
         }
         return db.write(tx -> {
-            PreparedStatement ps = tx.prepare("UPDATE outbox SET next_attempt_at = 0 WHERE state = 'pending'"
+            StorageStatement ps = tx.prepare("UPDATE outbox SET next_attempt_at = 0 WHERE " + IS_PENDING
                     + " AND next_attempt_at > 0 AND op_id IN (SELECT value FROM json_each(?))");
             ps.setString(1, Json.write(opIds));
             int n = ps.executeUpdate();
@@ -579,13 +569,12 @@ public final class Outbox {
     /** @return when the earliest pending operation is due (epoch millis), or -1 when none is pending */
     public long nextDueAt() {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'");
-                    ResultSet rs = ps.executeQuery()) {
+            try (StorageStatement ps = c.prepare("SELECT min(next_attempt_at) FROM outbox WHERE " + IS_PENDING);
+                    StorageRows rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return -1L;
                 }
-                long v = rs.getLong(1);
-                return rs.wasNull() ? -1L : v;
+                return rs.isNull(1) ? -1L : rs.getLong(1);
             }
         });
     }
@@ -596,10 +585,10 @@ public final class Outbox {
      *
      * @return the opIds removed
      */
-    public List<String> discardOutstanding(Database.Tx tx, String scope, String type, String id) throws SQLException {
+    public List<String> discardOutstanding(Database.Tx tx, String scope, String type, String id) {
         List<String> ids = outstandingIds(tx, scope, type, id);
         if (!ids.isEmpty()) {
-            PreparedStatement del = tx.prepare("DELETE FROM outbox WHERE scope = ? AND type = ? AND id = ? AND state <> 'done'");
+            StorageStatement del = tx.prepare("DELETE FROM outbox WHERE scope = ? AND type = ? AND id = ? AND " + OUTSTANDING);
             del.setString(1, scope);
             del.setString(2, type);
             del.setString(3, id);
@@ -610,13 +599,14 @@ public final class Outbox {
     }
 
     /** Inside {@code tx}: the opIds of one document's outstanding operations, oldest first. */
-    public static List<String> outstandingIds(Database.Tx tx, String scope, String type, String id) throws SQLException {
-        PreparedStatement sel = tx.prepare("SELECT op_id FROM outbox WHERE scope = ? AND type = ? AND id = ? AND state <> 'done' ORDER BY seq");
+    public static List<String> outstandingIds(Database.Tx tx, String scope, String type, String id) {
+        StorageStatement sel = tx.prepare("SELECT op_id FROM outbox WHERE scope = ? AND type = ? AND id = ? AND " + OUTSTANDING
+                + " ORDER BY seq");
         sel.setString(1, scope);
         sel.setString(2, type);
         sel.setString(3, id);
         List<String> ids = new ArrayList<>();
-        try (ResultSet rs = sel.executeQuery()) {
+        try (StorageRows rs = sel.executeQuery()) {
             while (rs.next()) {
                 ids.add(rs.getString(1));
             }
@@ -635,7 +625,7 @@ public final class Outbox {
         return db.write(tx -> {
             List<PendingOperation> failed;
             if (opId == null) {
-                PreparedStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE state = 'failed' ORDER BY seq");
+                StorageStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE " + IS_FAILED + " ORDER BY seq");
                 failed = readOps(ps);
             } else {
                 PendingOperation op = find(tx, opId);
@@ -651,7 +641,7 @@ public final class Outbox {
             int n = 0;
             for (PendingOperation op : failed) {
                 if (move(tx, op.opId(), OperationState.FAILED, OperationState.PENDING, null, op.attempts(), 0)) {
-                    setDocumentStatus(tx, op, "pending", "status = 'error'", null, op.attempts());
+                    setDocumentStatus(tx, op, SyncStatus.PENDING, EnumSet.of(SyncStatus.ERROR), null, op.attempts());
                     n++;
                 }
             }
@@ -663,8 +653,8 @@ public final class Outbox {
     }
 
     /** Inside {@code tx}: the failed operations (dead letters), in queue order. */
-    public List<PendingOperation> failedOperations(Database.Tx tx) throws SQLException {
-        return readOps(tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE state = 'failed' ORDER BY seq"));
+    public List<PendingOperation> failedOperations(Database.Tx tx) {
+        return readOps(tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE " + IS_FAILED + " ORDER BY seq"));
     }
 
     /**
@@ -676,7 +666,7 @@ public final class Outbox {
      * @throws InvalidInputException {@code not_found} when there is no such operation,
      *     {@code not_failed} when it is not FAILED; nothing is removed
      */
-    public List<PendingOperation> discardFailed(Database.Tx tx, String opId) throws SQLException {
+    public List<PendingOperation> discardFailed(Database.Tx tx, String opId) {
         requireOpId(opId);
         PendingOperation op = find(tx, opId);
         if (op == null) {
@@ -686,8 +676,8 @@ public final class Outbox {
             throw new InvalidInputException("not_failed", "outbox operation " + opId + " is " + op.state().wire()
                     + ", not failed; only failed operations can be discarded");
         }
-        PreparedStatement sel = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE scope = ? AND type = ? AND id = ?"
-                + " AND state <> 'done' AND seq >= (SELECT seq FROM outbox WHERE op_id = ?) ORDER BY seq");
+        StorageStatement sel = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE scope = ? AND type = ? AND id = ?"
+                + " AND " + OUTSTANDING + " AND seq >= (SELECT seq FROM outbox WHERE op_id = ?) ORDER BY seq");
         sel.setString(1, op.scope());
         sel.setString(2, op.type());
         sel.setString(3, op.id());
@@ -699,7 +689,7 @@ public final class Outbox {
                 throw new IllegalStateException("outbox operation " + later.opId() + " after failed " + opId + " is in flight");
             }
         }
-        PreparedStatement del = tx.prepare("DELETE FROM outbox WHERE op_id = ?");
+        StorageStatement del = tx.prepare("DELETE FROM outbox WHERE op_id = ?");
         for (PendingOperation r : removed) {
             del.setString(1, r.opId());
             del.executeUpdate();
@@ -717,12 +707,12 @@ public final class Outbox {
     public int recoverInFlight() {
         return db.write(tx -> {
             // Whatever left them in flight, the request may have reached the server.
-            tx.prepare("UPDATE outbox SET sent = 1 WHERE state = 'in_flight' AND sent = 0").executeUpdate();
-            PreparedStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE state = 'in_flight'");
+            tx.prepare("UPDATE outbox SET sent = 1 WHERE " + IS_IN_FLIGHT + " AND sent = 0").executeUpdate();
+            StorageStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE " + IS_IN_FLIGHT);
             int n = 0;
             for (PendingOperation op : readOps(ps)) {
                 if (move(tx, op.opId(), OperationState.IN_FLIGHT, OperationState.PENDING, op.error(), op.attempts(), 0)) {
-                    setDocumentStatus(tx, op, "pending", "status = 'syncing'", op.error(), op.attempts());
+                    setDocumentStatus(tx, op, SyncStatus.PENDING, EnumSet.of(SyncStatus.SYNCING), op.error(), op.attempts());
                     n++;
                 }
             }
@@ -750,8 +740,9 @@ public final class Outbox {
         int n;
         do {
             n = db.write(tx -> {
-                PreparedStatement ps = tx.prepare("DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox"
-                        + " WHERE state = 'done' AND updated_at <= ? LIMIT " + CLEANUP_CHUNK + ")");
+                StorageStatement ps = tx.prepare("DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox"
+                        + " WHERE " + OutboxStates.in("state", OperationState.DONE) + " AND updated_at <= ? LIMIT "
+                        + CLEANUP_CHUNK + ")");
                 ps.setLong(1, cutoff);
                 int deleted = ps.executeUpdate();
                 if (deleted > 0) {
@@ -772,8 +763,8 @@ public final class Outbox {
     /** @return every outstanding operation (pending, in flight, failed), in push order */
     public List<PendingOperation> list() {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + OP_COLUMNS
-                    + " FROM outbox WHERE state <> 'done' ORDER BY priority, seq")) {
+            try (StorageStatement ps = c.prepare("SELECT " + OP_COLUMNS
+                    + " FROM outbox WHERE " + OUTSTANDING + " ORDER BY priority, seq")) {
                 return readOps(ps);
             }
         });
@@ -782,8 +773,8 @@ public final class Outbox {
     /** @return the outstanding operations of one document, oldest first */
     public List<PendingOperation> listFor(String scope, String type, String id) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + OP_COLUMNS
-                    + " FROM outbox WHERE scope = ? AND type = ? AND id = ? AND state <> 'done' ORDER BY seq")) {
+            try (StorageStatement ps = c.prepare("SELECT " + OP_COLUMNS
+                    + " FROM outbox WHERE scope = ? AND type = ? AND id = ? AND " + OUTSTANDING + " ORDER BY seq")) {
                 ps.setString(1, scope);
                 ps.setString(2, type);
                 ps.setString(3, id);
@@ -796,7 +787,7 @@ public final class Outbox {
     public Optional<PendingOperation> get(String opId) {
         requireOpId(opId);
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + OP_COLUMNS + " FROM outbox WHERE op_id = ?")) {
+            try (StorageStatement ps = c.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE op_id = ?")) {
                 ps.setString(1, opId);
                 List<PendingOperation> ops = readOps(ps);
                 return ops.isEmpty() ? Optional.empty() : Optional.of(ops.get(0));
@@ -807,9 +798,9 @@ public final class Outbox {
     /** @return operations waiting or in flight (failed ones are not counted) */
     public long pendingCount() {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT count(*) FROM outbox WHERE state IN ('pending', 'in_flight')");
-                    ResultSet rs = ps.executeQuery()) {
+            try (StorageStatement ps = c.prepare(
+                    "SELECT count(*) FROM outbox WHERE " + WAITING);
+                    StorageRows rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : 0L;
             }
         });
@@ -825,17 +816,14 @@ public final class Outbox {
             long pending;
             long oldest;
             long failed;
-            try (PreparedStatement ps = c.prepareStatement("SELECT"
-                    + " (SELECT count(*) FROM outbox WHERE state IN ('pending', 'in_flight')),"
-                    + " (SELECT min(created_at) FROM outbox WHERE state IN ('pending', 'in_flight')),"
-                    + " (SELECT count(*) FROM outbox WHERE state = 'failed')");
-                    ResultSet rs = ps.executeQuery()) {
+            try (StorageStatement ps = c.prepare("SELECT"
+                    + " (SELECT count(*) FROM outbox WHERE " + WAITING + "),"
+                    + " (SELECT min(created_at) FROM outbox WHERE " + WAITING + "),"
+                    + " (SELECT count(*) FROM outbox WHERE " + IS_FAILED + ")");
+                    StorageRows rs = ps.executeQuery()) {
                 rs.next();
                 pending = rs.getLong(1);
-                oldest = rs.getLong(2);
-                if (rs.wasNull()) {
-                    oldest = -1;
-                }
+                oldest = rs.isNull(2) ? -1 : rs.getLong(2);
                 failed = rs.getLong(3);
             }
             Duration age = oldest < 0 ? Duration.ZERO : Duration.ofMillis(Math.max(0, clock.millis() - oldest));
@@ -859,14 +847,13 @@ public final class Outbox {
      * row is still in {@code from}.
      *
      * @return true when the row moved; false when it was not in {@code from}
-     * @throws IllegalStateException when {@code from → to} is not a legal move (a bug)
+     * @throws IllegalStateException when {@code from → to} is not a legal move (a bug; nothing
+     *     is written, and the caller's transaction rolls back)
      */
-    private boolean move(Database.Tx tx, String opId, OperationState from, OperationState to, String error,
-            int attempts, long nextAttemptAt) throws SQLException {
-        if (!from.canMoveTo(to)) {
-            throw new IllegalStateException("illegal outbox move " + from + " -> " + to + " for " + opId);
-        }
-        PreparedStatement ps = tx.prepare("UPDATE outbox SET state = ?, error = ?, attempts = ?, next_attempt_at = ?,"
+    boolean move(Database.Tx tx, String opId, OperationState from, OperationState to, String error,
+            int attempts, long nextAttemptAt) {
+        OutboxStates.requireMove(to, from);
+        StorageStatement ps = tx.prepare("UPDATE outbox SET state = ?, error = ?, attempts = ?, next_attempt_at = ?,"
                 + " updated_at = ? WHERE op_id = ? AND state = ?");
         ps.setString(1, to.wire());
         ps.setString(2, error);
@@ -882,38 +869,28 @@ public final class Outbox {
         return moved;
     }
 
-    private void setDocumentStatus(Database.Tx tx, PendingOperation op, String status, String onlyWhen, String error,
-            int retryCount) throws SQLException {
-        PreparedStatement ps = tx.prepare("UPDATE documents SET sync_status = CASE WHEN "
-                + onlyWhen.replace("status", "sync_status") + " THEN ? ELSE sync_status END,"
-                + " sync_error = ?, retry_count = ? WHERE scope = ? AND type = ? AND id = ?");
-        ps.setString(1, status);
-        ps.setString(2, error);
-        ps.setInt(3, retryCount);
-        ps.setString(4, op.scope());
-        ps.setString(5, op.type());
-        ps.setString(6, op.id());
-        ps.executeUpdate();
-        Rows.emitCurrent(tx, op.scope(), op.type(), op.id());
+    private static void setDocumentStatus(Database.Tx tx, PendingOperation op, SyncStatus status,
+            java.util.Set<SyncStatus> onlyWhen, String error, int retryCount) {
+        DocumentsTable.setStatus(tx, op.scope(), op.type(), op.id(), status, onlyWhen, error, retryCount);
     }
 
-    private static PendingOperation find(Database.Tx tx, String opId) throws SQLException {
-        PreparedStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE op_id = ?");
+    private static PendingOperation find(Database.Tx tx, String opId) {
+        StorageStatement ps = tx.prepare("SELECT " + OP_COLUMNS + " FROM outbox WHERE op_id = ?");
         ps.setString(1, opId);
         List<PendingOperation> ops = readOps(ps);
         return ops.isEmpty() ? null : ops.get(0);
     }
 
-    private static Claimed claimedRow(ResultSet rs) throws SQLException {
+    private static Claimed claimedRow(StorageRows rs) {
         return new Claimed(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                 OperationType.fromWire(rs.getString(5)), SyncPriority.fromRank(rs.getInt(6)), rs.getLong(8),
                 rs.getString(9), rs.getString(10), rs.getInt(11), Instant.ofEpochMilli(rs.getLong(12)), rs.getString(13),
                 Instant.ofEpochMilli(rs.getLong(14)), rs.getInt(16) != 0);
     }
 
-    private static List<PendingOperation> readOps(PreparedStatement ps) throws SQLException {
+    private static List<PendingOperation> readOps(StorageStatement ps) {
         List<PendingOperation> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
+        try (StorageRows rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(claimedRow(rs).toPending(OperationState.fromWire(rs.getString(7))));
             }

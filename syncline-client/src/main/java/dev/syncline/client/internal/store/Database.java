@@ -1,13 +1,15 @@
 package dev.syncline.client.internal.store;
 
+import dev.syncline.client.StorageException;
+import dev.syncline.client.internal.store.jdbc.JdbcStorageDriver;
+import dev.syncline.client.spi.storage.StorageConnection;
+import dev.syncline.client.spi.storage.StorageDriver;
+import dev.syncline.client.spi.storage.StorageOptions;
+import dev.syncline.client.spi.storage.StorageRows;
+import dev.syncline.client.spi.storage.StorageStatement;
+import dev.syncline.client.spi.storage.Synchronous;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,7 +20,6 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.sqlite.SQLiteConfig;
 
 /**
  * One SQLite file in WAL mode: a single writer connection and a few reader connections.
@@ -40,6 +41,9 @@ import org.sqlite.SQLiteConfig;
  * refused with {@link dev.syncline.client.DatabaseInUseException} instead of sharing the first
  * one's client id and clock.
  *
+ * <p>Storage: every statement goes through a {@link StorageDriver} (the SPI in
+ * {@code dev.syncline.client.spi.storage}); on the JVM that is {@link JdbcStorageDriver}.
+ *
  * <p>Space: files use {@code auto_vacuum=INCREMENTAL} (a file made before that is converted by one
  * {@code VACUUM} when opened), so {@link #incrementalVacuum} can hand freed pages back to the
  * file system without rewriting the file.
@@ -54,16 +58,17 @@ public final class Database implements AutoCloseable {
     private static final int READER_CACHE_KIB = 8 * 1024;
 
     private static final long JOURNAL_SIZE_LIMIT_BYTES = 16L * 1024 * 1024;
+    private static final int BUSY_TIMEOUT_MILLIS = 30_000;
 
     private final Path file;
     private final StoreLock lock;
-    private final Connection writer;
+    private final StorageConnection writer;
     private final boolean fullSync;
     private volatile java.util.function.BooleanSupplier documentRowsWanted = () -> true;
-    private final Map<String, PreparedStatement> writerStatements = new HashMap<>();
+    private final Map<String, StorageStatement> writerStatements = new HashMap<>();
     private final ReentrantLock writeLock = new ReentrantLock(true);
-    private final BlockingQueue<Connection> readers;
-    private final List<Connection> allReaders = new ArrayList<>();
+    private final BlockingQueue<StorageConnection> readers;
+    private final List<StorageConnection> allReaders = new ArrayList<>();
     private final List<Consumer<List<Object>>> commitListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
@@ -107,17 +112,17 @@ public final class Database implements AutoCloseable {
         }
 
         /** @return a cached prepared statement on the writer connection (do not close it) */
-        public PreparedStatement prepare(String sql) throws SQLException {
-            PreparedStatement ps = writerStatements.get(sql);
+        public StorageStatement prepare(String sql) {
+            StorageStatement ps = writerStatements.get(sql);
             if (ps == null) {
-                ps = writer.prepareStatement(sql);
+                ps = writer.prepare(sql);
                 writerStatements.put(sql, ps);
             }
             return ps;
         }
 
         /** @return the writer connection */
-        public Connection connection() {
+        public StorageConnection connection() {
             return writer;
         }
 
@@ -131,17 +136,17 @@ public final class Database implements AutoCloseable {
     @FunctionalInterface
     public interface TxWork<R> {
         /** @return the result, handed back once committed */
-        R run(Tx tx) throws SQLException;
+        R run(Tx tx);
     }
 
     /** Work on a reader connection. */
     @FunctionalInterface
     public interface ReadWork<R> {
         /** @return the result */
-        R run(Connection c) throws SQLException;
+        R run(StorageConnection c);
     }
 
-    private Database(Path file, StoreLock lock, Connection writer, BlockingQueue<Connection> readers, boolean fullSync) {
+    private Database(Path file, StoreLock lock, StorageConnection writer, BlockingQueue<StorageConnection> readers, boolean fullSync) {
         this.fullSync = fullSync;
         this.file = file;
         this.lock = lock;
@@ -150,64 +155,65 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Locks the file for this process's one client, opens it (creating it and its directory if
-     * needed) and migrates its schema.
+     * As {@link #open(Path, boolean, StorageDriver)} with the JVM's driver (xerial sqlite-jdbc).
+     *
+     * @throws dev.syncline.client.DatabaseInUseException when another client has the file open
+     * @throws StorageException when the file cannot be opened or migrated
+     */
+    public static Database open(Path file, boolean fullSync) {
+        return open(file, fullSync, new JdbcStorageDriver());
+    }
+
+    /**
+     * Locks the file for this process's one client, opens it through {@code driver} (creating it
+     * and its directory if needed) and migrates its schema.
      *
      * @param fullSync true for {@code synchronous=FULL}, false for {@code NORMAL}
      * @throws dev.syncline.client.DatabaseInUseException when another client, in this process or
      *     another one, has the file open (nothing is touched)
-     * @throws LocalStoreException when the file cannot be opened or migrated
+     * @throws StorageException when the file cannot be opened or migrated
      */
-    public static Database open(Path file, boolean fullSync) {
+    public static Database open(Path file, boolean fullSync, StorageDriver driver) {
+        java.util.Objects.requireNonNull(driver, "driver");
         Path abs = file.toAbsolutePath();
-        String url = "jdbc:sqlite:" + abs;
-        Connection writer = null;
+        StorageConnection writer = null;
         StoreLock lock = null;
+        BlockingQueue<StorageConnection> readers = new ArrayBlockingQueue<>(READERS);
         try {
             if (abs.getParent() != null) {
                 Files.createDirectories(abs.getParent());
             }
             lock = StoreLock.acquire(abs);
-            SQLiteConfig cfg = new SQLiteConfig();
-            cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
-            cfg.setSynchronous(fullSync ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.NORMAL);
-            cfg.setBusyTimeout(30_000);
-            cfg.setCacheSize(-WRITER_CACHE_KIB);
-            writer = DriverManager.getConnection(url, cfg.toProperties());
+            writer = driver.open(new StorageOptions(abs, false, fullSync ? Synchronous.FULL : Synchronous.NORMAL,
+                    BUSY_TIMEOUT_MILLIS, WRITER_CACHE_KIB));
             boolean existed = migrate(writer, abs);
             useIncrementalVacuum(writer, abs, existed);
-            try (Statement st = writer.createStatement()) {
-                // Without a limit a WAL file keeps the size of its largest burst of writes.
-                st.execute("PRAGMA journal_size_limit = " + JOURNAL_SIZE_LIMIT_BYTES);
-            }
-            BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
+            // Without a limit a WAL file keeps the size of its largest burst of writes.
+            writer.execute("PRAGMA journal_size_limit = " + JOURNAL_SIZE_LIMIT_BYTES);
             Database db = new Database(abs, lock, writer, readers, fullSync);
-            SQLiteConfig readCfg = new SQLiteConfig();
-            readCfg.setBusyTimeout(30_000);
-            readCfg.setReadOnly(true);
-            readCfg.setCacheSize(-READER_CACHE_KIB);
             for (int i = 0; i < READERS; i++) {
-                Connection r = DriverManager.getConnection(url, readCfg.toProperties());
+                StorageConnection r = driver.open(new StorageOptions(abs, true, Synchronous.NORMAL,
+                        BUSY_TIMEOUT_MILLIS, READER_CACHE_KIB));
                 readers.add(r);
                 db.allReaders.add(r);
             }
             log.debug("opened local store {}", abs);
             return db;
-        } catch (SQLException | java.io.IOException | RuntimeException e) {
+        } catch (java.io.IOException | RuntimeException e) {
+            readers.forEach(Database::quietly);
             if (writer != null) {
-                try {
-                    writer.close();
-                } catch (SQLException ignored) {
-                    // already failing
-                }
+                quietly(writer);
             }
             if (lock != null) {
                 lock.close();
             }
-            if (e instanceof RuntimeException r) {
+            if (e instanceof StorageException se && "open".equals(se.operation())) {
+                throw se;
+            }
+            if (e instanceof RuntimeException r && !(e instanceof StorageException)) {
                 throw r;
             }
-            throw new LocalStoreException("cannot open local store " + abs + ": " + e.getMessage(), e);
+            throw new StorageException(abs, "open", "cannot open local store " + abs + ": " + e.getMessage(), e);
         }
     }
 
@@ -219,30 +225,28 @@ public final class Database implements AutoCloseable {
      * fails (VACUUM needs free disk space of about the file's size) is logged and tried again at
      * the next open; the file works as before meanwhile (freed pages are reused, not returned).
      */
-    private static void useIncrementalVacuum(Connection c, Path file, boolean existed) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            if (pragma(st, "auto_vacuum") == 2) {
-                return;
-            }
-            long pages = pragma(st, "page_count");
-            long started = System.nanoTime();
-            st.execute("PRAGMA auto_vacuum = INCREMENTAL");
-            try {
-                st.execute("VACUUM");
-            } catch (SQLException e) {
-                log.warn("local store {} not converted to incremental vacuum ({} pages): {}; it keeps its size"
-                        + " until a later open converts it", file, pages, e.getMessage());
-                return;
-            }
-            if (existed) {
-                log.info("local store {} converted to incremental vacuum ({} pages, {} ms)", file, pages,
-                        (System.nanoTime() - started) / 1_000_000);
-            }
+    private static void useIncrementalVacuum(StorageConnection c, Path file, boolean existed) {
+        if (pragma(c, "auto_vacuum") == 2) {
+            return;
+        }
+        long pages = pragma(c, "page_count");
+        long started = System.nanoTime();
+        c.execute("PRAGMA auto_vacuum = INCREMENTAL");
+        try {
+            c.execute("VACUUM");
+        } catch (StorageException e) {
+            log.warn("local store {} not converted to incremental vacuum ({} pages): {}; it keeps its size"
+                    + " until a later open converts it", file, pages, e.getMessage());
+            return;
+        }
+        if (existed) {
+            log.info("local store {} converted to incremental vacuum ({} pages, {} ms)", file, pages,
+                    (System.nanoTime() - started) / 1_000_000);
         }
     }
 
-    private static long pragma(Statement st, String name) throws SQLException {
-        try (ResultSet rs = st.executeQuery("PRAGMA " + name)) {
+    private static long pragma(StorageConnection c, String name) {
+        try (StorageStatement st = c.prepare("PRAGMA " + name); StorageRows rs = st.executeQuery()) {
             return rs.next() ? rs.getLong(1) : 0;
         }
     }
@@ -255,54 +259,45 @@ public final class Database implements AutoCloseable {
      */
     public long incrementalVacuum() {
         return write(tx -> {
-            try (Statement st = tx.connection().createStatement()) {
-                long free = pragma(st, "freelist_count");
-                if (free == 0) {
-                    return 0L;
-                }
-                // executeUpdate steps the pragma to its end: it frees one page per step.
-                st.executeUpdate("PRAGMA incremental_vacuum");
-                return free - pragma(st, "freelist_count");
+            StorageConnection c = tx.connection();
+            long free = pragma(c, "freelist_count");
+            if (free == 0) {
+                return 0L;
             }
+            // execute steps the pragma to its end: it frees one page per step.
+            c.execute("PRAGMA incremental_vacuum");
+            return free - pragma(c, "freelist_count");
         });
     }
 
     /** @return pages in the file and free pages among them, as {@code [page_count, freelist_count]} */
     public long[] pageCounts() {
-        return read(c -> {
-            try (Statement st = c.createStatement()) {
-                return new long[] {pragma(st, "page_count"), pragma(st, "freelist_count")};
-            }
-        });
+        return read(c -> new long[] {pragma(c, "page_count"), pragma(c, "freelist_count")});
     }
 
     /** @return true when the file had a schema already (it is not new) */
-    private static boolean migrate(Connection c, Path file) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            int current;
-            try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
-                current = rs.next() ? rs.getInt(1) : 0;
-            }
-            int target = Migrations.ALL.size();
-            if (current > target) {
-                throw new SQLException("schema version " + current + " is newer than this library knows (" + target + ")");
-            }
-            for (int v = current; v < target; v++) {
-                st.execute("BEGIN IMMEDIATE");
-                try {
-                    for (String sql : Migrations.ALL.get(v)) {
-                        st.execute(sql);
-                    }
-                    st.execute("PRAGMA user_version = " + (v + 1));
-                    st.execute("COMMIT");
-                } catch (SQLException e) {
-                    st.execute("ROLLBACK");
-                    throw e;
-                }
-                log.info("migrated local store {} to schema version {}", file, v + 1);
-            }
-            return current > 0;
+    private static boolean migrate(StorageConnection c, Path file) {
+        int current = (int) pragma(c, "user_version");
+        int target = Migrations.ALL.size();
+        if (current > target) {
+            throw new StorageException(file, "open", "cannot open local store " + file + ": schema version " + current
+                    + " is newer than this library knows (" + target + ")", null);
         }
+        for (int v = current; v < target; v++) {
+            c.begin();
+            try {
+                for (String sql : Migrations.ALL.get(v)) {
+                    c.execute(sql);
+                }
+                c.execute("PRAGMA user_version = " + (v + 1));
+                c.commit();
+            } catch (RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+            log.info("migrated local store {} to schema version {}", file, v + 1);
+        }
+        return current > 0;
     }
 
     /** @return the database file */
@@ -347,19 +342,19 @@ public final class Database implements AutoCloseable {
             boolean relaxed = fullSync && !synced;
             try {
                 if (relaxed) {
-                    tx.prepare("PRAGMA synchronous = NORMAL").execute();
+                    writer.synchronous(Synchronous.NORMAL);
                 }
-                tx.prepare("BEGIN IMMEDIATE").execute();
+                writer.begin();
                 result = work.run(tx);
                 if (tx.beforeCommit != null) {
                     for (TxWork<?> w : tx.beforeCommit.values()) {
                         w.run(tx);
                     }
                 }
-                tx.prepare("COMMIT").execute();
-            } catch (SQLException e) {
+                writer.commit();
+            } catch (StorageException e) {
                 rollback();
-                throw new LocalStoreException("local write failed in " + file + ": " + e.getMessage(), e);
+                throw new StorageException(file, "write", "local write failed in " + file + ": " + e.getMessage(), e);
             } catch (RuntimeException | Error e) {
                 rollback();
                 throw e;
@@ -395,17 +390,17 @@ public final class Database implements AutoCloseable {
         try {
             ensureOpen();
             return work.run(writer);
-        } catch (SQLException e) {
-            throw new LocalStoreException("local read failed in " + file + ": " + e.getMessage(), e);
+        } catch (StorageException e) {
+            throw new StorageException(file, "read", "local read failed in " + file + ": " + e.getMessage(), e);
         } finally {
             writeLock.unlock();
         }
     }
 
     private void restoreFullSync() {
-        try (Statement st = writer.createStatement()) {
-            st.execute("PRAGMA synchronous = FULL");
-        } catch (SQLException e) {
+        try {
+            writer.synchronous(Synchronous.FULL);
+        } catch (StorageException e) {
             // The connection is unusable; the next write fails and says so.
             log.warn("could not restore synchronous=FULL on {}: {}", file, e.getMessage());
         }
@@ -413,29 +408,27 @@ public final class Database implements AutoCloseable {
 
     private void rollback() {
         try {
-            try (Statement st = writer.createStatement()) {
-                st.execute("ROLLBACK");
-            }
-        } catch (SQLException e) {
-            // "no transaction is active" when BEGIN itself failed; nothing to undo.
-            log.debug("rollback: {}", e.getMessage());
+            writer.rollback();
+        } catch (StorageException e) {
+            // The connection is unusable; the next write fails and says so.
+            log.warn("rollback failed on {}: {}", file, e.getMessage());
         }
     }
 
     /** Runs {@code work} on a reader connection (autocommit: each statement sees a fresh snapshot). */
     public <R> R read(ReadWork<R> work) {
         ensureOpen();
-        Connection c;
+        StorageConnection c;
         try {
             c = readers.take();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new LocalStoreException("interrupted while waiting for a reader of " + file, e);
+            throw new StorageException(file, "read", "interrupted while waiting for a reader of " + file, e);
         }
         try {
             return work.run(c);
-        } catch (SQLException e) {
-            throw new LocalStoreException("local read failed in " + file + ": " + e.getMessage(), e);
+        } catch (StorageException e) {
+            throw new StorageException(file, "read", "local read failed in " + file + ": " + e.getMessage(), e);
         } finally {
             readers.add(c);
         }
@@ -460,11 +453,11 @@ public final class Database implements AutoCloseable {
                 return;
             }
             closed = true;
-            for (PreparedStatement ps : writerStatements.values()) {
+            for (StorageStatement ps : writerStatements.values()) {
                 quietly(ps);
             }
             quietly(writer);
-            for (Connection r : allReaders) {
+            for (StorageConnection r : allReaders) {
                 quietly(r);
             }
             lock.close();

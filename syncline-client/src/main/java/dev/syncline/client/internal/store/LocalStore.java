@@ -2,6 +2,10 @@ package dev.syncline.client.internal.store;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.syncline.client.internal.outbox.Outbox;
+import dev.syncline.client.internal.outbox.OutboxStates;
+import dev.syncline.client.spi.storage.StorageConnection;
+import dev.syncline.client.spi.storage.StorageRows;
+import dev.syncline.client.spi.storage.StorageStatement;
 import dev.syncline.core.Hlc;
 import dev.syncline.core.HlcClock;
 import dev.syncline.core.InvalidInputException;
@@ -10,11 +14,6 @@ import dev.syncline.core.OperationType;
 import dev.syncline.core.SyncPriority;
 import dev.syncline.core.SyncStatus;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -25,9 +24,11 @@ import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
- * The documents table and everything that writes it: each local write changes the document, its
- * sync metadata and the outbox in one transaction, stamped by the replica's HLC, whose state is
- * saved in the same transaction.
+ * The app's side of the local store: each local write changes the document and its sync
+ * metadata (through {@link DocumentsTable}, the table's one writer) and the outbox in one
+ * transaction, stamped by the replica's HLC, whose state is saved in the same transaction; reads
+ * of documents; and the writer of the store's own small tables ({@code meta},
+ * {@code type_policies}, {@code field_indexes}).
  *
  * <p>The clock's state: every transaction that issues or observes a stamp also writes the clock's
  * newest stamp (meta {@code hlc_last}) just before it commits, so after a restart the clock
@@ -121,7 +122,7 @@ public final class LocalStore {
             UnaryOperator<ObjectNode> check) {
         String putJson = mutation instanceof Put p ? checkedSize(p.json(), scope, type, id) : null;
         return db.write(tx -> {
-            PreparedStatement sel = tx.prepare("SELECT data, deleted, version, base_version, base_data, needs_sync"
+            StorageStatement sel = tx.prepare("SELECT data, deleted, version, base_version, base_data, needs_sync"
                     + " FROM documents WHERE scope = ? AND type = ? AND id = ?");
             sel.setString(1, scope);
             sel.setString(2, type);
@@ -133,7 +134,7 @@ public final class LocalStore {
             long baseVersion = 0;
             String baseData = null;
             boolean needsSync = false;
-            try (ResultSet rs = sel.executeQuery()) {
+            try (StorageRows rs = sel.executeQuery()) {
                 exists = rs.next();
                 if (exists) {
                     oldData = rs.getString(1);
@@ -177,35 +178,11 @@ public final class LocalStore {
             }
             Hlc stampHlc = hlc.now();
             String stamp = stampHlc.toString();
-            PreparedStatement up = tx.prepare("INSERT INTO documents (scope, type, id, data, deleted, version,"
-                    + " base_version, base_data, last_modified, needs_sync, sync_status, retry_count)"
-                    + " VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, 1, 'pending', 0)"
-                    + " ON CONFLICT (scope, type, id) DO UPDATE SET data = excluded.data, deleted = excluded.deleted,"
-                    + " base_version = excluded.base_version, base_data = excluded.base_data,"
-                    + " last_modified = excluded.last_modified, needs_sync = 1,"
-                    + " sync_status = CASE WHEN sync_status IN ('error', 'conflict') THEN sync_status ELSE 'pending' END"
-                    + " RETURNING " + Rows.DOCUMENT_COLUMNS);
-            up.setString(1, scope);
-            up.setString(2, type);
-            up.setString(3, id);
-            up.setString(4, newJson);
-            up.setInt(5, newJson == null ? 1 : 0);
-            up.setLong(6, baseVersion);
-            up.setString(7, baseData);
-            up.setString(8, stamp);
-            StoredDocument after;
-            try (ResultSet rs = up.executeQuery()) {
-                rs.next();
-                after = Rows.document(rs);
-            }
+            StoredDocument after = DocumentsTable.writeLocal(tx, scope, type, id, newJson, baseVersion, baseData, stamp);
             Outbox.AddResult added = outbox.addOperation(tx, scope, type, id, opType, priority, version, newJson, stamp);
             if (added == Outbox.AddResult.CANCELLED && version == 0 && !hasOutstanding(tx, scope, type, id)) {
                 // Created and deleted locally before the server ever saw it: nothing to keep.
-                PreparedStatement del = tx.prepare("DELETE FROM documents WHERE scope = ? AND type = ? AND id = ?");
-                del.setString(1, scope);
-                del.setString(2, type);
-                del.setString(3, id);
-                del.executeUpdate();
+                DocumentsTable.delete(tx, scope, type, id);
                 after = null;
             }
             tx.beforeCommit(HLC_KEY, persistClock);
@@ -259,32 +236,14 @@ public final class LocalStore {
                 Long restoredVersion = null;
                 if (local.exists()) {
                     if (local.baseVersion() == 0) {
-                        SyncTables.remove(tx, scope, type, id); // never on the server
+                        DocumentsTable.remove(tx, scope, type, id); // never on the server
                     } else {
-                        SyncTables.restore(tx, scope, type, id, local.baseData(), local.baseVersion(), stamp(tx).toString());
+                        DocumentsTable.restore(tx, scope, type, id, local.baseData(), local.baseVersion(), stamp(tx).toString());
                         restoredVersion = local.baseVersion();
                     }
                 }
-                PreparedStatement logRow = tx.prepare("INSERT INTO discard_log (op_id, scope, type, id, op_type,"
-                        + " base_version, data, error, failed_op_id, restored_version, discarded_at)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                 for (dev.syncline.client.PendingOperation op : removed) {
-                    logRow.setString(1, op.opId());
-                    logRow.setString(2, scope);
-                    logRow.setString(3, type);
-                    logRow.setString(4, id);
-                    logRow.setString(5, op.operationType().wire());
-                    logRow.setLong(6, op.baseVersion());
-                    logRow.setString(7, op.data() == null ? null : Json.write(op.data()));
-                    logRow.setString(8, op.error());
-                    logRow.setString(9, failed.opId());
-                    if (restoredVersion == null) {
-                        logRow.setNull(10, java.sql.Types.INTEGER);
-                    } else {
-                        logRow.setLong(10, restoredVersion);
-                    }
-                    logRow.setLong(11, now);
-                    logRow.executeUpdate();
+                    LogTables.logDiscarded(tx, op, failed.opId(), restoredVersion, now);
                 }
                 all.addAll(removed);
                 Long v = restoredVersion;
@@ -301,7 +260,7 @@ public final class LocalStore {
      *
      * @return the stamp
      */
-    public Hlc stamp(Database.Tx tx) throws SQLException {
+    public Hlc stamp(Database.Tx tx) {
         Hlc h = hlc.now();
         tx.beforeCommit(HLC_KEY, persistClock);
         return h;
@@ -314,7 +273,7 @@ public final class LocalStore {
      * client's {@code maxClockDrift} is not adopted (see {@link HlcClock}); the first such stamp
      * of each node is logged.
      */
-    public void observe(Database.Tx tx, String remoteHlc) throws SQLException {
+    public void observe(Database.Tx tx, String remoteHlc) {
         if (remoteHlc != null && Hlc.isValid(remoteHlc)) {
             Hlc remote = Hlc.parse(remoteHlc);
             if (hlc.isTooFarAhead(remote) && warnedNodes.size() < MAX_WARNED_NODES && warnedNodes.add(remote.node())) {
@@ -327,10 +286,10 @@ public final class LocalStore {
         }
     }
 
-    private Void persistClock(Database.Tx tx) throws SQLException {
+    private Void persistClock(Database.Tx tx) {
         Hlc last = hlc.last();
         if (last != null) {
-            PreparedStatement meta = tx.prepare("INSERT INTO meta (key, value) VALUES ('" + HLC_KEY + "', ?)"
+            StorageStatement meta = tx.prepare("INSERT INTO meta (key, value) VALUES ('" + HLC_KEY + "', ?)"
                     + " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
             meta.setString(1, last.toString());
             meta.executeUpdate();
@@ -355,7 +314,7 @@ public final class LocalStore {
             }
             Hlc restored = new Hlc(Math.max(0, lease.wallMillis() - LEGACY_LEASE_MILLIS), 0, node);
             for (String sql : List.of("SELECT max(last_modified) FROM documents", "SELECT max(hlc) FROM outbox")) {
-                try (Statement st = tx.connection().createStatement(); ResultSet rs = st.executeQuery(sql)) {
+                try (StorageStatement st = tx.connection().prepare(sql); StorageRows rs = st.executeQuery()) {
                     Hlc held = rs.next() ? parsed(rs.getString(1)) : null;
                     if (held == null && rs.getString(1) != null) {
                         return lease; // text that is not a stamp sorts above them: stay safe
@@ -366,11 +325,11 @@ public final class LocalStore {
                 }
             }
             Hlc mine = new Hlc(restored.wallMillis(), restored.counter(), node);
-            PreparedStatement put = tx.prepare("INSERT INTO meta (key, value) VALUES ('" + HLC_KEY + "', ?)"
+            StorageStatement put = tx.prepare("INSERT INTO meta (key, value) VALUES ('" + HLC_KEY + "', ?)"
                     + " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
             put.setString(1, mine.toString());
             put.executeUpdate();
-            PreparedStatement drop = tx.prepare("DELETE FROM meta WHERE key = '" + LEGACY_LEASE_KEY + "'");
+            StorageStatement drop = tx.prepare("DELETE FROM meta WHERE key = '" + LEGACY_LEASE_KEY + "'");
             drop.executeUpdate();
             log.info("local store {}: clock lease {} replaced by the newest stamp held, {}", db.file(), lease, mine);
             return mine;
@@ -378,10 +337,10 @@ public final class LocalStore {
         return new HlcClock(wall, node, last, maxDrift);
     }
 
-    private static String metaIn(Database.Tx tx, String key) throws SQLException {
-        PreparedStatement ps = tx.prepare("SELECT value FROM meta WHERE key = ?");
+    private static String metaIn(Database.Tx tx, String key) {
+        StorageStatement ps = tx.prepare("SELECT value FROM meta WHERE key = ?");
         ps.setString(1, key);
-        try (ResultSet rs = ps.executeQuery()) {
+        try (StorageRows rs = ps.executeQuery()) {
             return rs.next() ? rs.getString(1) : null;
         }
     }
@@ -390,12 +349,13 @@ public final class LocalStore {
         return text != null && Hlc.isValid(text) ? Hlc.parse(text) : null;
     }
 
-    private static boolean hasOutstanding(Database.Tx tx, String scope, String type, String id) throws SQLException {
-        PreparedStatement ps = tx.prepare("SELECT 1 FROM outbox WHERE scope = ? AND type = ? AND id = ? AND state <> 'done' LIMIT 1");
+    private static boolean hasOutstanding(Database.Tx tx, String scope, String type, String id) {
+        StorageStatement ps = tx.prepare("SELECT 1 FROM outbox WHERE scope = ? AND type = ? AND id = ? AND "
+                + OutboxStates.outstanding("state") + " LIMIT 1");
         ps.setString(1, scope);
         ps.setString(2, type);
         ps.setString(3, id);
-        try (ResultSet rs = ps.executeQuery()) {
+        try (StorageRows rs = ps.executeQuery()) {
             return rs.next();
         }
     }
@@ -426,12 +386,12 @@ public final class LocalStore {
     /** @return the row of {@code (scope, type, id)}, tombstones included */
     public Optional<StoredDocument> get(String scope, String type, String id) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + Rows.DOCUMENT_COLUMNS
+            try (StorageStatement ps = c.prepare("SELECT " + Rows.DOCUMENT_COLUMNS
                     + " FROM documents WHERE scope = ? AND type = ? AND id = ?")) {
                 ps.setString(1, scope);
                 ps.setString(2, type);
                 ps.setString(3, id);
-                try (ResultSet rs = ps.executeQuery()) {
+                try (StorageRows rs = ps.executeQuery()) {
                     return rs.next() ? Optional.of(Rows.document(rs)) : Optional.empty();
                 }
             }
@@ -439,13 +399,13 @@ public final class LocalStore {
     }
 
     /** Same as {@link #get} but on the given connection (used under the write lock). */
-    public static Optional<StoredDocument> get(Connection c, String scope, String type, String id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + Rows.DOCUMENT_COLUMNS
+    public static Optional<StoredDocument> get(StorageConnection c, String scope, String type, String id) {
+        try (StorageStatement ps = c.prepare("SELECT " + Rows.DOCUMENT_COLUMNS
                 + " FROM documents WHERE scope = ? AND type = ? AND id = ?")) {
             ps.setString(1, scope);
             ps.setString(2, type);
             ps.setString(3, id);
-            try (ResultSet rs = ps.executeQuery()) {
+            try (StorageRows rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(Rows.document(rs)) : Optional.empty();
             }
         }
@@ -460,10 +420,10 @@ public final class LocalStore {
     public List<StoredDocument> query(String type, dev.syncline.client.Query query, boolean includeDeleted) {
         QuerySql q = QuerySql.select(type, query, includeDeleted);
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(q.sql())) {
+            try (StorageStatement ps = c.prepare(q.sql())) {
                 q.bind(ps);
                 List<StoredDocument> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
+                try (StorageRows rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.add(Rows.document(rs));
                     }
@@ -480,13 +440,11 @@ public final class LocalStore {
     public void declareIndex(String type, String field) {
         String create = QuerySql.createIndex(type, field);
         db.write(tx -> {
-            try (Statement st = tx.connection().createStatement()) {
-                // An earlier name could be shared by two (type, field) pairs; every declared
-                // index is recreated under its new name when its type is registered.
-                st.execute("DROP INDEX IF EXISTS " + QuerySql.legacyIndexName(type, field));
-                st.execute(create);
-            }
-            PreparedStatement ps = tx.prepare("INSERT OR IGNORE INTO field_indexes (type, field) VALUES (?, ?)");
+            // An earlier name could be shared by two (type, field) pairs; every declared
+            // index is recreated under its new name when its type is registered.
+            tx.connection().execute("DROP INDEX IF EXISTS " + QuerySql.legacyIndexName(type, field));
+            tx.connection().execute(create);
+            StorageStatement ps = tx.prepare("INSERT OR IGNORE INTO field_indexes (type, field) VALUES (?, ?)");
             ps.setString(1, type);
             ps.setString(2, field);
             ps.executeUpdate();
@@ -497,10 +455,10 @@ public final class LocalStore {
     /** @return the declared index fields of {@code type} */
     public Set<String> indexes(String type) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT field FROM field_indexes WHERE type = ?")) {
+            try (StorageStatement ps = c.prepare("SELECT field FROM field_indexes WHERE type = ?")) {
                 ps.setString(1, type);
                 Set<String> out = new java.util.TreeSet<>();
-                try (ResultSet rs = ps.executeQuery()) {
+                try (StorageRows rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.add(rs.getString(1));
                     }
@@ -524,7 +482,7 @@ public final class LocalStore {
         }
         sql.append(" ORDER BY type, scope, id");
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            try (StorageStatement ps = c.prepare(sql.toString())) {
                 int i = 1;
                 for (String n : names) {
                     ps.setString(i++, n);
@@ -533,7 +491,7 @@ public final class LocalStore {
                     ps.setString(i, type);
                 }
                 List<StoredDocument> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
+                try (StorageRows rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.add(Rows.document(rs));
                     }
@@ -551,9 +509,9 @@ public final class LocalStore {
     /** @return the value of meta {@code key} in {@code db} */
     public static Optional<String> meta(Database db, String key) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT value FROM meta WHERE key = ?")) {
+            try (StorageStatement ps = c.prepare("SELECT value FROM meta WHERE key = ?")) {
                 ps.setString(1, key);
-                try (ResultSet rs = ps.executeQuery()) {
+                try (StorageRows rs = ps.executeQuery()) {
                     return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
                 }
             }
@@ -563,7 +521,7 @@ public final class LocalStore {
     /** Sets meta {@code key} to {@code value}. */
     public void putMeta(String key, String value) {
         db.write(tx -> {
-            PreparedStatement ps = tx.prepare("INSERT INTO meta (key, value) VALUES (?, ?)"
+            StorageStatement ps = tx.prepare("INSERT INTO meta (key, value) VALUES (?, ?)"
                     + " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
             ps.setString(1, key);
             ps.setString(2, value);
@@ -575,13 +533,13 @@ public final class LocalStore {
     /** Reads meta {@code key}, setting it to {@code value} first when absent; atomic. */
     public static String metaOrInit(Database db, String key, String value) {
         return db.write(tx -> {
-            PreparedStatement ins = tx.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)");
+            StorageStatement ins = tx.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)");
             ins.setString(1, key);
             ins.setString(2, value);
             ins.executeUpdate();
-            PreparedStatement sel = tx.prepare("SELECT value FROM meta WHERE key = ?");
+            StorageStatement sel = tx.prepare("SELECT value FROM meta WHERE key = ?");
             sel.setString(1, key);
-            try (ResultSet rs = sel.executeQuery()) {
+            try (StorageRows rs = sel.executeQuery()) {
                 rs.next();
                 return rs.getString(1);
             }
@@ -591,7 +549,7 @@ public final class LocalStore {
     /** Remembers the conflict strategy of {@code type} (by its short name). */
     public void putPolicy(String type, String strategy) {
         db.write(tx -> {
-            PreparedStatement ps = tx.prepare("INSERT INTO type_policies (type, strategy) VALUES (?, ?)"
+            StorageStatement ps = tx.prepare("INSERT INTO type_policies (type, strategy) VALUES (?, ?)"
                     + " ON CONFLICT (type) DO UPDATE SET strategy = excluded.strategy");
             ps.setString(1, type);
             ps.setString(2, strategy);
@@ -609,7 +567,7 @@ public final class LocalStore {
     private Map<String, String> readPairs(String sql) {
         return db.read(c -> {
             Map<String, String> out = new LinkedHashMap<>();
-            try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            try (StorageStatement ps = c.prepare(sql); StorageRows rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.put(rs.getString(1), rs.getString(2));
                 }
@@ -621,8 +579,8 @@ public final class LocalStore {
     /** @return how many conflicts are open */
     public long openConflicts() {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM conflicts");
-                    ResultSet rs = ps.executeQuery()) {
+            try (StorageStatement ps = c.prepare("SELECT count(*) FROM conflicts");
+                    StorageRows rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : 0L;
             }
         });

@@ -1,5 +1,6 @@
 package dev.syncline.client.internal.store;
 
+import dev.syncline.client.spi.storage.StorageStatement;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.syncline.client.Query;
 import dev.syncline.core.InvalidInputException;
@@ -8,10 +9,7 @@ import dev.syncline.core.Names;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -198,9 +196,9 @@ public final class QuerySql {
     /**
      * Binds {@link #parameters()} to {@code ps}, prepared from {@link #sql()}.
      *
-     * @throws SQLException from the driver
+     * @throws dev.syncline.client.StorageException from the driver
      */
-    public void bind(PreparedStatement ps) throws SQLException {
+    public void bind(StorageStatement ps) {
         for (int i = 0; i < parameters.size(); i++) {
             Object v = parameters.get(i);
             if (v instanceof String s) {
@@ -231,7 +229,7 @@ public final class QuerySql {
         fieldExpr(field);
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest((type + '\0' + field).getBytes(StandardCharsets.UTF_8));
-            return "\"ix_" + type + "_" + field + "_" + HexFormat.of().formatHex(digest, 0, 4) + "\"";
+            return "\"ix_" + type + "_" + field + "_" + String.format("%02x%02x%02x%02x", digest[0], digest[1], digest[2], digest[3]) + "\"";
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing", e); // every JVM has it
         }

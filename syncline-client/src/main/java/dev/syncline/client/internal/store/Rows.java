@@ -1,10 +1,9 @@
 package dev.syncline.client.internal.store;
 
+import dev.syncline.client.spi.storage.StorageRows;
+import dev.syncline.client.spi.storage.StorageStatement;
 import dev.syncline.core.SyncMetadata;
 import dev.syncline.core.SyncStatus;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Instant;
 
 /** Reads document rows; the column list every document SELECT uses. */
@@ -17,9 +16,8 @@ public final class Rows {
     }
 
     /** @return the row at the cursor, selected with {@link #DOCUMENT_COLUMNS} */
-    public static StoredDocument document(ResultSet rs) throws SQLException {
-        long lastSync = rs.getLong(8);
-        Instant lastSyncTime = rs.wasNull() ? null : Instant.ofEpochMilli(lastSync);
+    public static StoredDocument document(StorageRows rs) {
+        Instant lastSyncTime = rs.isNull(8) ? null : Instant.ofEpochMilli(rs.getLong(8));
         SyncMetadata meta = new SyncMetadata(rs.getLong(6), rs.getString(7), lastSyncTime, rs.getInt(9) != 0,
                 SyncStatus.fromWire(rs.getString(10)), rs.getInt(11), rs.getString(12));
         return new StoredDocument(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
@@ -31,16 +29,16 @@ public final class Rows {
      * it (with {@code null} when the row is gone), so watchers see the committed state. Does nothing
      * when nobody watches documents.
      */
-    public static void emitCurrent(Database.Tx tx, String scope, String type, String id) throws SQLException {
+    public static void emitCurrent(Database.Tx tx, String scope, String type, String id) {
         if (!tx.documentRowsWanted()) {
             return; // nobody watches documents: nothing to tell
         }
-        PreparedStatement ps = tx.prepare("SELECT " + DOCUMENT_COLUMNS + " FROM documents WHERE scope = ? AND type = ? AND id = ?");
+        StorageStatement ps = tx.prepare("SELECT " + DOCUMENT_COLUMNS + " FROM documents WHERE scope = ? AND type = ? AND id = ?");
         ps.setString(1, scope);
         ps.setString(2, type);
         ps.setString(3, id);
         StoredDocument after = null;
-        try (ResultSet rs = ps.executeQuery()) {
+        try (StorageRows rs = ps.executeQuery()) {
             if (rs.next()) {
                 after = document(rs);
             }
@@ -61,12 +59,12 @@ public final class Rows {
      * Runs a document write that ends in {@link #returning} and queues a {@link DocumentChanged}
      * for each row it returned (no second read of the rows); when nobody watches, just runs it.
      */
-    public static void emitReturned(Database.Tx tx, PreparedStatement returning) throws SQLException {
+    public static void emitReturned(Database.Tx tx, StorageStatement returning) {
         if (!tx.documentRowsWanted()) {
             returning.executeUpdate();
             return;
         }
-        try (ResultSet rs = returning.executeQuery()) {
+        try (StorageRows rs = returning.executeQuery()) {
             while (rs.next()) {
                 StoredDocument d = document(rs);
                 tx.emit(new DocumentChanged(d.scope(), d.type(), d.id(), d));

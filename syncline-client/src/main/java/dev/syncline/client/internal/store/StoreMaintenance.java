@@ -2,7 +2,6 @@ package dev.syncline.client.internal.store;
 
 import dev.syncline.client.CleanupReport;
 import dev.syncline.client.internal.outbox.Outbox;
-import java.sql.PreparedStatement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -15,8 +14,8 @@ import org.slf4j.LoggerFactory;
  * the discard log to their newest rows and recent days, and hands the freed pages back to the
  * file system ({@link Database#incrementalVacuum}).
  *
- * <p>The two logs are written by {@link SyncTables} (conflict log) and {@link LocalStore}
- * (discard log); only their trimming lives here, so that one class decides what the file keeps.
+ * <p>The two logs are written by {@link LogTables}; this class decides what the file keeps and
+ * when, {@code LogTables} issues the deletes.
  *
  * <p>Concurrency: thread-safe; each step is its own write transaction, so local writes go on
  * between them.
@@ -49,8 +48,9 @@ public final class StoreMaintenance {
     /** Runs one cleanup. */
     public CleanupReport run() {
         int ops = outbox.cleanup(doneRetention);
-        int conflicts = trim("conflict_log", "resolved_at");
-        int discards = trim("discard_log", "discarded_at");
+        long cutoff = clock.millis() - logMaxAge.toMillis();
+        int conflicts = db.write(tx -> LogTables.trimConflictLog(tx, cutoff, logMaxRows));
+        int discards = db.write(tx -> LogTables.trimDiscardLog(tx, cutoff, logMaxRows));
         long pages = db.incrementalVacuum();
         CleanupReport report = new CleanupReport(ops, conflicts, discards, pages);
         if (ops + conflicts + discards > 0 || pages > 0) {
@@ -58,20 +58,5 @@ public final class StoreMaintenance {
                     + " removed, {} page(s) freed", db.file(), ops, conflicts, discards, pages);
         }
         return report;
-    }
-
-    private int trim(String table, String timeColumn) {
-        long cutoff = clock.millis() - logMaxAge.toMillis();
-        return db.write(tx -> {
-            // The table names are constants of this class, not input.
-            PreparedStatement old = tx.prepare("DELETE FROM " + table + " WHERE " + timeColumn + " < ?");
-            old.setLong(1, cutoff);
-            int n = old.executeUpdate();
-            // seq is the rowid: the row at offset maxRows from the newest, and all before it, go.
-            PreparedStatement many = tx.prepare("DELETE FROM " + table + " WHERE seq <= (SELECT seq FROM " + table
-                    + " ORDER BY seq DESC LIMIT 1 OFFSET ?)");
-            many.setInt(1, logMaxRows);
-            return n + many.executeUpdate();
-        });
     }
 }

@@ -1,17 +1,17 @@
 package dev.syncline.client.internal.store;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
+import dev.syncline.client.spi.storage.StorageConnection;
+import dev.syncline.client.spi.storage.StorageRows;
+import dev.syncline.client.spi.storage.StorageStatement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * The SQL of the sync engine: applying pulled changes, the state a conflict is decided from,
- * the conflict inbox and its log, the pull cursor and the pull progress per scope. Every method that changes a document emits
- * its {@link DocumentChanged} so watchers see pulled and resolved values.
+ * The sync engine's tables and their one writer: the conflict inbox ({@code conflicts}), the pull
+ * cursor ({@code cursors}), the pull progress per scope ({@code pull_progress}) and pulled changes
+ * waiting to be settled ({@code deferred_changes}); plus the reads a conflict is decided from.
+ * Document rows are written by {@link DocumentsTable}, the conflict log by {@link LogTables}.
  *
  * <p>Concurrency: stateless; the {@code Tx} methods run inside the caller's write transaction.
  */
@@ -62,14 +62,14 @@ public final class SyncTables {
     }
 
     /** @return the local state of a document, read under the caller's transaction */
-    public static Local local(Connection c, String scope, String type, String id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(LOCAL_SQL)) {
+    public static Local local(StorageConnection c, String scope, String type, String id) {
+        try (StorageStatement ps = c.prepare(LOCAL_SQL)) {
             return readLocal(c, ps, scope, type, id);
         }
     }
 
     /** @return the local state of a document, inside {@code tx} (cached statement) */
-    public static Local local(Database.Tx tx, String scope, String type, String id) throws SQLException {
+    public static Local local(Database.Tx tx, String scope, String type, String id) {
         return readLocal(tx.connection(), tx.prepare(LOCAL_SQL), scope, type, id);
     }
 
@@ -77,19 +77,19 @@ public final class SyncTables {
             + " last_modified, (SELECT conflict_id FROM conflicts k WHERE k.scope = d.scope AND k.type = d.type AND k.id = d.id)"
             + " FROM documents d WHERE scope = ? AND type = ? AND id = ?";
 
-    private static Local readLocal(Connection c, PreparedStatement ps, String scope, String type, String id) throws SQLException {
+    private static Local readLocal(StorageConnection c, StorageStatement ps, String scope, String type, String id) {
         {
             ps.setString(1, scope);
             ps.setString(2, type);
             ps.setString(3, id);
-            try (ResultSet rs = ps.executeQuery()) {
+            try (StorageRows rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return new Local(false, null, false, 0, 0, null, false, null, null); // a conflict is parked only on an existing row
                 }
                 boolean needsSync = rs.getInt(6) != 0;
                 long version = rs.getLong(3);
                 long baseVersion = rs.getLong(4);
-                if (rs.wasNull() || !needsSync) {
+                if (rs.isNull(4) || !needsSync) {
                     baseVersion = version;
                 }
                 String baseData = needsSync ? rs.getString(5) : rs.getString(1);
@@ -99,107 +99,20 @@ public final class SyncTables {
         }
     }
 
-    private static String openConflictId(Connection c, String scope, String type, String id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT conflict_id FROM conflicts WHERE scope = ? AND type = ? AND id = ?")) {
+    private static String openConflictId(StorageConnection c, String scope, String type, String id) {
+        try (StorageStatement ps = c.prepare("SELECT conflict_id FROM conflicts WHERE scope = ? AND type = ? AND id = ?")) {
             ps.setString(1, scope);
             ps.setString(2, type);
             ps.setString(3, id);
-            try (ResultSet rs = ps.executeQuery()) {
+            try (StorageRows rs = ps.executeQuery()) {
                 return rs.next() ? rs.getString(1) : null;
             }
         }
     }
 
-    /**
-     * Makes the local row equal the server's state (data or tombstone at {@code version}), synced.
-     *
-     * @param dataJson null for a tombstone
-     */
-    public static void setSynced(Database.Tx tx, String scope, String type, String id, String dataJson, long version,
-            String hlc, long now) throws SQLException {
-        PreparedStatement ps = tx.prepare("INSERT INTO documents (scope, type, id, data, deleted, version, base_version,"
-                + " base_data, last_modified, last_sync_time, needs_sync, sync_status, retry_count, sync_error)"
-                + " VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, 0, 'synced', 0, NULL)"
-                + " ON CONFLICT (type, scope, id) DO UPDATE SET data = excluded.data, deleted = excluded.deleted,"
-                + " version = excluded.version, base_version = NULL, base_data = NULL, last_modified = excluded.last_modified,"
-                + " last_sync_time = excluded.last_sync_time, needs_sync = 0, sync_status = 'synced', retry_count = 0,"
-                + " sync_error = NULL" + Rows.returning(tx));
-        ps.setString(1, scope);
-        ps.setString(2, type);
-        ps.setString(3, id);
-        ps.setString(4, dataJson);
-        ps.setInt(5, dataJson == null ? 1 : 0);
-        ps.setLong(6, version);
-        ps.setString(7, hlc == null ? "" : hlc);
-        ps.setLong(8, now);
-        Rows.emitReturned(tx, ps);
-    }
-
-    /**
-     * Puts the local row back to the server state it last knew ({@code dataJson} at
-     * {@code version}; null data for a tombstone), synced, with no error. Unlike
-     * {@link #setSynced} it keeps {@code lastSyncTime}: nothing was exchanged with the server.
-     *
-     * @param hlc the local stamp of this change to the row
-     */
-    public static void restore(Database.Tx tx, String scope, String type, String id, String dataJson, long version,
-            String hlc) throws SQLException {
-        PreparedStatement ps = tx.prepare("UPDATE documents SET data = ?, deleted = ?, version = ?, base_version = NULL,"
-                + " base_data = NULL, last_modified = ?, needs_sync = 0, sync_status = 'synced', retry_count = 0,"
-                + " sync_error = NULL WHERE scope = ? AND type = ? AND id = ?");
-        ps.setString(1, dataJson);
-        ps.setInt(2, dataJson == null ? 1 : 0);
-        ps.setLong(3, version);
-        ps.setString(4, hlc);
-        ps.setString(5, scope);
-        ps.setString(6, type);
-        ps.setString(7, id);
-        ps.executeUpdate();
-        Rows.emitCurrent(tx, scope, type, id);
-    }
-
-    /** Removes the local row (the server has no such document). */
-    public static void remove(Database.Tx tx, String scope, String type, String id) throws SQLException {
-        PreparedStatement ps = tx.prepare("DELETE FROM documents WHERE scope = ? AND type = ? AND id = ?");
-        ps.setString(1, scope);
-        ps.setString(2, type);
-        ps.setString(3, id);
-        ps.executeUpdate();
-        Rows.emitCurrent(tx, scope, type, id);
-    }
-
-    /**
-     * Sets the local row to a resolved value that waits to be pushed on top of the server's
-     * {@code remoteVersion}.
-     *
-     * @param dataJson null for a delete
-     * @param remoteData the server's data at {@code remoteVersion} (the new merge base)
-     */
-    public static void setResolvedPending(Database.Tx tx, String scope, String type, String id, String dataJson,
-            long remoteVersion, String remoteData, String hlc) throws SQLException {
-        PreparedStatement ps = tx.prepare("INSERT INTO documents (scope, type, id, data, deleted, version, base_version,"
-                + " base_data, last_modified, needs_sync, sync_status, retry_count)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 'pending', 0)"
-                + " ON CONFLICT (type, scope, id) DO UPDATE SET data = excluded.data, deleted = excluded.deleted,"
-                + " version = excluded.version, base_version = excluded.base_version, base_data = excluded.base_data,"
-                + " last_modified = excluded.last_modified, needs_sync = 1, sync_status = 'pending', retry_count = 0,"
-                + " sync_error = NULL");
-        ps.setString(1, scope);
-        ps.setString(2, type);
-        ps.setString(3, id);
-        ps.setString(4, dataJson);
-        ps.setInt(5, dataJson == null ? 1 : 0);
-        ps.setLong(6, remoteVersion);
-        ps.setLong(7, remoteVersion);
-        ps.setString(8, remoteData);
-        ps.setString(9, hlc);
-        ps.executeUpdate();
-        Rows.emitCurrent(tx, scope, type, id);
-    }
-
     /** Parks (or refreshes) the open conflict of a document and marks the document {@code conflict}. */
-    public static void park(Database.Tx tx, ConflictRow c) throws SQLException {
-        PreparedStatement ps = tx.prepare("INSERT INTO conflicts (conflict_id, scope, type, id, conflict_type, local_data,"
+    public static void park(Database.Tx tx, ConflictRow c) {
+        StorageStatement ps = tx.prepare("INSERT INTO conflicts (conflict_id, scope, type, id, conflict_type, local_data,"
                 + " remote_data, base_data, remote_version, created_at, local_hlc, remote_hlc, base_version)"
                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 + " ON CONFLICT (scope, type, id) DO UPDATE SET conflict_type = excluded.conflict_type,"
@@ -219,49 +132,27 @@ public final class SyncTables {
         ps.setString(12, c.remoteHlc());
         ps.setLong(13, c.baseVersion());
         ps.executeUpdate();
-        PreparedStatement doc = tx.prepare("UPDATE documents SET sync_status = 'conflict', needs_sync = 1"
-                + " WHERE scope = ? AND type = ? AND id = ?");
-        doc.setString(1, c.scope());
-        doc.setString(2, c.type());
-        doc.setString(3, c.id());
-        doc.executeUpdate();
-        Rows.emitCurrent(tx, c.scope(), c.type(), c.id());
+        DocumentsTable.markConflict(tx, c.scope(), c.type(), c.id());
         tx.emit(ConflictsChanged.INSTANCE);
     }
 
     /** Deletes an open conflict and writes what settled it to the log. */
     public static void settle(Database.Tx tx, ConflictRow c, String resolvedBy, String resultData, boolean resultDeleted,
-            long now) throws SQLException {
+            long now) {
         if (c.conflictId() != null) {
-            PreparedStatement del = tx.prepare("DELETE FROM conflicts WHERE conflict_id = ?");
+            StorageStatement del = tx.prepare("DELETE FROM conflicts WHERE conflict_id = ?");
             del.setString(1, c.conflictId());
             if (del.executeUpdate() > 0) {
                 tx.emit(ConflictsChanged.INSTANCE);
             }
         }
-        PreparedStatement log = tx.prepare("INSERT INTO conflict_log (conflict_id, scope, type, id, conflict_type,"
-                + " resolved_by, local_data, remote_data, base_data, result_data, result_deleted, remote_version, resolved_at)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        log.setString(1, c.conflictId() == null ? java.util.UUID.randomUUID().toString() : c.conflictId());
-        log.setString(2, c.scope());
-        log.setString(3, c.type());
-        log.setString(4, c.id());
-        log.setString(5, c.conflictType());
-        log.setString(6, resolvedBy);
-        log.setString(7, c.localData());
-        log.setString(8, c.remoteData());
-        log.setString(9, c.baseData());
-        log.setString(10, resultData);
-        log.setInt(11, resultDeleted ? 1 : 0);
-        log.setLong(12, c.remoteVersion());
-        log.setLong(13, now);
-        log.executeUpdate();
+        LogTables.logSettled(tx, c, resolvedBy, resultData, resultDeleted, now);
     }
 
     /** @return open conflicts, oldest first */
     public static List<ConflictRow> conflicts(Database db) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(CONFLICT_SELECT + " ORDER BY created_at, conflict_id")) {
+            try (StorageStatement ps = c.prepare(CONFLICT_SELECT + " ORDER BY created_at, conflict_id")) {
                 return readConflicts(ps);
             }
         });
@@ -270,7 +161,7 @@ public final class SyncTables {
     /** @return the open conflict {@code conflictId} */
     public static Optional<ConflictRow> conflict(Database db, String conflictId) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(CONFLICT_SELECT + " WHERE conflict_id = ?")) {
+            try (StorageStatement ps = c.prepare(CONFLICT_SELECT + " WHERE conflict_id = ?")) {
                 ps.setString(1, conflictId);
                 List<ConflictRow> rows = readConflicts(ps);
                 return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
@@ -279,8 +170,8 @@ public final class SyncTables {
     }
 
     /** @return the open conflict {@code conflictId}, read inside {@code tx} */
-    public static Optional<ConflictRow> conflict(Database.Tx tx, String conflictId) throws SQLException {
-        PreparedStatement ps = tx.prepare(CONFLICT_SELECT + " WHERE conflict_id = ?");
+    public static Optional<ConflictRow> conflict(Database.Tx tx, String conflictId) {
+        StorageStatement ps = tx.prepare(CONFLICT_SELECT + " WHERE conflict_id = ?");
         ps.setString(1, conflictId);
         List<ConflictRow> rows = readConflicts(ps);
         return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
@@ -306,10 +197,10 @@ public final class SyncTables {
     /** @return every settled conflict, oldest first */
     public static List<LoggedConflict> conflictLog(Database db) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT conflict_id, scope, type, id, conflict_type, resolved_by,"
+            try (StorageStatement ps = c.prepare("SELECT conflict_id, scope, type, id, conflict_type, resolved_by,"
                     + " local_data, remote_data, result_data FROM conflict_log ORDER BY seq")) {
                 List<LoggedConflict> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
+                try (StorageRows rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.add(new LoggedConflict(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                                 rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9)));
@@ -323,9 +214,9 @@ public final class SyncTables {
     private static final String CONFLICT_SELECT = "SELECT conflict_id, scope, type, id, conflict_type, local_data,"
             + " remote_data, base_data, remote_version, base_version, local_hlc, remote_hlc, created_at FROM conflicts";
 
-    private static List<ConflictRow> readConflicts(PreparedStatement ps) throws SQLException {
+    private static List<ConflictRow> readConflicts(StorageStatement ps) {
         List<ConflictRow> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
+        try (StorageRows rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(new ConflictRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                         rs.getString(6), rs.getString(7), rs.getString(8), rs.getLong(9), rs.getLong(10), rs.getString(11),
@@ -338,9 +229,9 @@ public final class SyncTables {
     /** @return the stored pull cursor, or null before the first pull */
     public static String cursor(Database db) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT cursor FROM cursors WHERE scope = ?")) {
+            try (StorageStatement ps = c.prepare("SELECT cursor FROM cursors WHERE scope = ?")) {
                 ps.setString(1, ALL_SCOPES);
-                try (ResultSet rs = ps.executeQuery()) {
+                try (StorageRows rs = ps.executeQuery()) {
                     return rs.next() ? rs.getString(1) : null;
                 }
             }
@@ -360,8 +251,8 @@ public final class SyncTables {
     /** @return pull progress of every scope a pull has brought changes of, by scope name */
     public static List<Progress> progress(Database db) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT scope, seq, last_pulled_at FROM pull_progress ORDER BY scope");
-                    ResultSet rs = ps.executeQuery()) {
+            try (StorageStatement ps = c.prepare("SELECT scope, seq, last_pulled_at FROM pull_progress ORDER BY scope");
+                    StorageRows rs = ps.executeQuery()) {
                 List<Progress> out = new ArrayList<>();
                 while (rs.next()) {
                     out.add(new Progress(rs.getString(1), rs.getLong(2), rs.getLong(3)));
@@ -374,9 +265,9 @@ public final class SyncTables {
     /** @return the pulled seq of {@code scope}, or -1 when no pull has brought a change of it */
     public static long pulledSeq(Database db, String scope) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT seq FROM pull_progress WHERE scope = ?")) {
+            try (StorageStatement ps = c.prepare("SELECT seq FROM pull_progress WHERE scope = ?")) {
                 ps.setString(1, scope);
-                try (ResultSet rs = ps.executeQuery()) {
+                try (StorageRows rs = ps.executeQuery()) {
                     return rs.next() ? rs.getLong(1) : -1L;
                 }
             }
@@ -387,11 +278,11 @@ public final class SyncTables {
      * Records, inside the page's transaction, the highest seq the page carried for each scope.
      * The value is set, not raised: it describes the cursor stored in the same transaction.
      */
-    public static void saveProgress(Database.Tx tx, java.util.Map<String, Long> seqByScope, long now) throws SQLException {
+    public static void saveProgress(Database.Tx tx, java.util.Map<String, Long> seqByScope, long now) {
         if (seqByScope.isEmpty()) {
             return;
         }
-        PreparedStatement ps = tx.prepare("INSERT INTO pull_progress (scope, seq, last_pulled_at) VALUES (?, ?, ?)"
+        StorageStatement ps = tx.prepare("INSERT INTO pull_progress (scope, seq, last_pulled_at) VALUES (?, ?, ?)"
                 + " ON CONFLICT (scope) DO UPDATE SET seq = excluded.seq, last_pulled_at = excluded.last_pulled_at");
         for (java.util.Map.Entry<String, Long> e : seqByScope.entrySet()) {
             ps.setString(1, e.getKey());
@@ -402,13 +293,13 @@ public final class SyncTables {
     }
 
     /** Forgets all pull progress, inside the transaction of a pull that starts from no cursor. */
-    public static void clearProgress(Database.Tx tx) throws SQLException {
+    public static void clearProgress(Database.Tx tx) {
         tx.prepare("DELETE FROM pull_progress").executeUpdate();
     }
 
     /** Stores the pull cursor inside the page's transaction. */
-    public static void saveCursor(Database.Tx tx, String cursor, long now) throws SQLException {
-        PreparedStatement ps = tx.prepare("INSERT INTO cursors (scope, cursor, updated_at) VALUES (?, ?, ?)"
+    public static void saveCursor(Database.Tx tx, String cursor, long now) {
+        StorageStatement ps = tx.prepare("INSERT INTO cursors (scope, cursor, updated_at) VALUES (?, ?, ?)"
                 + " ON CONFLICT (scope) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at");
         ps.setString(1, ALL_SCOPES);
         ps.setString(2, cursor);
@@ -420,8 +311,8 @@ public final class SyncTables {
      * Keeps, inside the page's transaction, a pulled change that met a pending local change and
      * could not be settled yet; only the newest state of a document is kept.
      */
-    public static void defer(Database.Tx tx, dev.syncline.core.protocol.Change change) throws SQLException {
-        PreparedStatement ps = tx.prepare("INSERT INTO deferred_changes (scope, type, id, version, change) VALUES (?, ?, ?, ?, ?)"
+    public static void defer(Database.Tx tx, dev.syncline.core.protocol.Change change) {
+        StorageStatement ps = tx.prepare("INSERT INTO deferred_changes (scope, type, id, version, change) VALUES (?, ?, ?, ?, ?)"
                 + " ON CONFLICT (scope, type, id) DO UPDATE SET version = excluded.version, change = excluded.change"
                 + " WHERE excluded.version > deferred_changes.version");
         ps.setString(1, change.scope());
@@ -435,8 +326,8 @@ public final class SyncTables {
     /** @return the pulled changes waiting to be settled, oldest document key first */
     public static List<dev.syncline.core.protocol.Change> deferred(Database db) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT change FROM deferred_changes ORDER BY scope, type, id");
-                    ResultSet rs = ps.executeQuery()) {
+            try (StorageStatement ps = c.prepare("SELECT change FROM deferred_changes ORDER BY scope, type, id");
+                    StorageRows rs = ps.executeQuery()) {
                 List<dev.syncline.core.protocol.Change> out = new ArrayList<>();
                 while (rs.next()) {
                     out.add(dev.syncline.core.Json.read(rs.getString(1), dev.syncline.core.protocol.Change.class));
@@ -449,16 +340,16 @@ public final class SyncTables {
     /** @return true when a pulled change waits to be settled */
     public static boolean anyDeferred(Database db) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM deferred_changes)");
-                    ResultSet rs = ps.executeQuery()) {
+            try (StorageStatement ps = c.prepare("SELECT EXISTS (SELECT 1 FROM deferred_changes)");
+                    StorageRows rs = ps.executeQuery()) {
                 return rs.next() && rs.getInt(1) != 0;
             }
         });
     }
 
     /** Forgets the deferred change of a document once it is settled, unless a newer one took its place. */
-    public static void dropDeferred(Database.Tx tx, String scope, String type, String id, long version) throws SQLException {
-        PreparedStatement ps = tx.prepare("DELETE FROM deferred_changes WHERE scope = ? AND type = ? AND id = ? AND version <= ?");
+    public static void dropDeferred(Database.Tx tx, String scope, String type, String id, long version) {
+        StorageStatement ps = tx.prepare("DELETE FROM deferred_changes WHERE scope = ? AND type = ? AND id = ? AND version <= ?");
         ps.setString(1, scope);
         ps.setString(2, type);
         ps.setString(3, id);

@@ -5,6 +5,7 @@ import dev.syncline.client.ConflictResolver;
 import dev.syncline.client.Resolution;
 import dev.syncline.client.internal.outbox.Outbox;
 import dev.syncline.client.internal.store.Database;
+import dev.syncline.client.internal.store.DocumentsTable;
 import dev.syncline.client.internal.store.LocalStore;
 import dev.syncline.client.internal.store.SyncTables;
 import dev.syncline.client.internal.store.SyncTables.ConflictRow;
@@ -19,7 +20,6 @@ import dev.syncline.core.SyncConflict;
 import dev.syncline.core.SyncPriority;
 import dev.syncline.core.merge.ThreeWayMerge;
 import dev.syncline.core.protocol.Change;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Objects;
@@ -198,8 +198,7 @@ public final class Conflicts {
         return Hlc.parse(localHlc).compareTo(Hlc.parse(remoteHlc)) > 0;
     }
 
-    private Outcome apply(Database.Tx tx, String scope, String type, String id, Local local, Change remote, Decision d)
-            throws SQLException {
+    private Outcome apply(Database.Tx tx, String scope, String type, String id, Local local, Change remote, Decision d) {
         long now = clock.millis();
         long rv = remote == null ? 0 : remote.version();
         String remoteJson = remote == null || remote.deleted() || remote.data() == null ? null : Json.write(remote.data());
@@ -254,18 +253,17 @@ public final class Conflicts {
         return Outcome.REQUEUED;
     }
 
-    private void takeRemote(Database.Tx tx, String scope, String type, String id, Change remote, long now) throws SQLException {
+    private void takeRemote(Database.Tx tx, String scope, String type, String id, Change remote, long now) {
         if (remote == null) {
-            SyncTables.remove(tx, scope, type, id);
+            DocumentsTable.remove(tx, scope, type, id);
             return;
         }
         store.observe(tx, remote.hlc());
-        SyncTables.setSynced(tx, scope, type, id, remote.deleted() || remote.data() == null ? null : Json.write(remote.data()),
+        DocumentsTable.setSynced(tx, scope, type, id, remote.deleted() || remote.data() == null ? null : Json.write(remote.data()),
                 remote.version(), remote.hlc(), now);
     }
 
-    private void requeue(Database.Tx tx, String scope, String type, String id, String valueJson, Change remote)
-            throws SQLException {
+    private void requeue(Database.Tx tx, String scope, String type, String id, String valueJson, Change remote) {
         long rv = remote == null ? 0 : remote.version();
         String remoteJson = remote == null || remote.deleted() || remote.data() == null ? null : Json.write(remote.data());
         outbox.discardOutstanding(tx, scope, type, id);
@@ -273,7 +271,7 @@ public final class Conflicts {
             store.observe(tx, remote.hlc());
         }
         String stamp = store.stamp(tx).toString();
-        SyncTables.setResolvedPending(tx, scope, type, id, valueJson, rv, remoteJson, stamp);
+        DocumentsTable.setResolvedPending(tx, scope, type, id, valueJson, rv, remoteJson, stamp);
         OperationType op = valueJson == null ? OperationType.DELETE : rv == 0 ? OperationType.CREATE : OperationType.UPDATE;
         outbox.addOperation(tx, scope, type, id, op, priorities.apply(type), rv, valueJson, stamp);
     }

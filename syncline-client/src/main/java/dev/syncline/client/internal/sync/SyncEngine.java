@@ -1,8 +1,11 @@
 package dev.syncline.client.internal.sync;
 
+import dev.syncline.client.OperationState;
 import dev.syncline.client.SyncReport;
 import dev.syncline.client.internal.outbox.Outbox;
+import dev.syncline.client.internal.outbox.OutboxStates;
 import dev.syncline.client.internal.store.Database;
+import dev.syncline.client.internal.store.DocumentsTable;
 import dev.syncline.client.internal.store.LocalStore;
 import dev.syncline.client.internal.store.SyncTables;
 import dev.syncline.client.internal.transport.HttpTransport;
@@ -430,7 +433,7 @@ public final class SyncEngine {
         return ch.scope() + '/' + ch.type() + '/' + ch.id();
     }
 
-    private long applyPage(Database.Tx tx, PullPage page, java.util.Set<String> deferred) throws java.sql.SQLException {
+    private long applyPage(Database.Tx tx, PullPage page, java.util.Set<String> deferred) {
         long now = clock.millis();
         long n = 0;
         // Every change the cursor moves past counts, applied or not (our own push coming back,
@@ -457,7 +460,7 @@ public final class SyncEngine {
             if (local.exists() && ch.version() <= local.version()) {
                 continue; // already have it (our own push, or an older state)
             }
-            SyncTables.setSynced(tx, ch.scope(), ch.type(), ch.id(),
+            DocumentsTable.setSynced(tx, ch.scope(), ch.type(), ch.id(),
                     ch.deleted() || ch.data() == null ? null : Json.write(ch.data()), ch.version(), ch.hlc(), now);
             n++;
         }
@@ -558,7 +561,7 @@ public final class SyncEngine {
                     error != null ? error : "operations still wait for a retry");
         }
         long open = db.read(c -> {
-            try (var ps = c.prepareStatement("SELECT count(*) FROM conflicts"); var rs = ps.executeQuery()) {
+            try (var ps = c.prepare("SELECT count(*) FROM conflicts"); var rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);
             }
@@ -569,9 +572,11 @@ public final class SyncEngine {
 
     private SyncReport report(SyncReport.Outcome outcome, long pushed, long pulled, long settled, String error) {
         long[] c = db.read(conn -> {
-            try (var ps = conn.prepareStatement("SELECT (SELECT count(*) FROM conflicts),"
-                    + " (SELECT count(*) FROM outbox WHERE state = 'failed'),"
-                    + " (SELECT count(*) FROM outbox WHERE state IN ('pending', 'in_flight'))"); var rs = ps.executeQuery()) {
+            try (var ps = conn.prepare("SELECT (SELECT count(*) FROM conflicts),"
+                    + " (SELECT count(*) FROM outbox WHERE " + OutboxStates.in("state", OperationState.FAILED) + "),"
+                    + " (SELECT count(*) FROM outbox WHERE "
+                    + OutboxStates.in("state", OperationState.PENDING, OperationState.IN_FLIGHT) + ")");
+                    var rs = ps.executeQuery()) {
                 rs.next();
                 return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
             }
