@@ -20,9 +20,10 @@ import sun.misc.Signal;
         description = "Run the sync server. The JWT secret comes from SYNCLINE_JWT_SECRET (or --dev).")
 final class ServerCommand implements Callable<Integer> {
     /**
-     * The scopes of the token {@code --dev} prints: {@code dev}, and every scope the README, the
-     * guide and the operations doc use in their examples, so a first run works as written
-     * (ServerAndTokenCommandTest checks the docs against this list).
+     * The scopes of the token {@code --dev} prints: {@code dev}, and the scopes the README, the
+     * guide and the operations doc use in their examples ({@code team-1}, {@code alice-private}), so
+     * a first run works as written (ServerAndTokenCommandTest checks the docs' client examples
+     * against this list).
      */
     static final List<String> DEV_SCOPES = List.of("dev", "team-1", "alice-private");
 

@@ -255,24 +255,20 @@ class ServerAndTokenCommandTest {
     }
 
     @Test
-    void server_dev_tokenHoldsEveryScopeTheReadmeAndTheDocsUse() throws Exception {
+    void server_dev_tokenHoldsEveryScopeTheDocsClientExamplesWriteTo() throws Exception {
         Set<String> used = new TreeSet<>();
-        Pattern scopesFlag = Pattern.compile("token --user \\S+ --scopes ([a-z0-9,_.-]+)");
         Pattern clientWrite = Pattern.compile("client --db \\S+ (?:put|patch|delete|get|list|attach) ([a-z0-9_.-]+) ");
         Path root = Path.of(System.getProperty("user.dir")).getParent();
         for (Path doc : List.of(root.resolve("README.md"), root.resolve("docs/guide.md"),
                 root.resolve("docs/operations.md"))) {
             String text = Files.readString(doc);
-            Matcher m = scopesFlag.matcher(text);
-            while (m.find()) {
-                used.addAll(List.of(m.group(1).split(",")));
-            }
-            m = clientWrite.matcher(text);
+            Matcher m = clientWrite.matcher(text);
             while (m.find()) {
                 used.add(m.group(1));
             }
         }
-        assertThat(used).contains("team-1");
+        assertThat(used).contains("team-1"); // the scan found the examples
+        // (Tokens minted with `syncline token --scopes` are signed with the operator's own secret: not checked here.)
 
         Process p = CliProcess.builder(Map.of("SYNCLINE_JWT_SECRET", SECRET), "server", "--port", "0", "--dev",
                 "--data", dir.resolve("data").toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
