@@ -47,12 +47,13 @@ class TokensGuideTest {
         try (Loopback net = new Loopback(dir)) {
             TokenEndpoint backend = new TokenEndpoint(new String(Loopback.SECRET, StandardCharsets.UTF_8),
                     Map.of("alice", List.of("team-1")));
+            String serverUrl = net.server.url();
             EntityType<Project> projects = EntityType.builder("project", Project.class)
                     .scope(Project::teamId).id(Project::id).build();
             // --- guide: the app asks its backend
             SyncClient client = SyncClient.builder()
                     .database(dir.resolve("trackflow.db"))
-                    .serverUrl(net.server.url())
+                    .serverUrl(serverUrl)
                     .tokenProvider(() -> backend.tokenFor("alice"))   // asked before every request
                     .register(projects)
                     .build();
