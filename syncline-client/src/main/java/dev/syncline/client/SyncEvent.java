@@ -1,13 +1,15 @@
 package dev.syncline.client;
 
+import dev.syncline.core.InvalidInputException;
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * Something the sync engine did, as told to a {@link SyncListener}: one exchange with the server
  * (a push batch, a pull page) or one conflict settled. Records, immutable and thread-safe; meant
  * for meters and traces (the optional {@code syncline-micrometer} module is built on them), not
  * for driving the app's logic, which reads {@link SyncClient#status()} instead.
+ *
+ * <p>Each record's constructor throws {@link InvalidInputException} when a field is null.
  */
 public sealed interface SyncEvent {
     /**
@@ -21,9 +23,9 @@ public sealed interface SyncEvent {
      */
     record PushAnswered(int operations, int applied, int conflicts, int rejected, Duration latency)
             implements SyncEvent {
-        /** Checks the latency is given. */
+        /** @throws InvalidInputException when {@code latency} is null */
         public PushAnswered {
-            Objects.requireNonNull(latency, "latency");
+            required(latency, "latency");
         }
     }
 
@@ -36,10 +38,10 @@ public sealed interface SyncEvent {
      * @param latency from sending the batch to the failure
      */
     record PushFailed(int operations, String error, Duration latency) implements SyncEvent {
-        /** Checks the fields are given. */
+        /** @throws InvalidInputException when a field is null */
         public PushFailed {
-            Objects.requireNonNull(error, "error");
-            Objects.requireNonNull(latency, "latency");
+            required(error, "error");
+            required(latency, "latency");
         }
     }
 
@@ -51,9 +53,9 @@ public sealed interface SyncEvent {
      * @param latency from sending the request to reading the page
      */
     record PullAnswered(int changes, boolean hasMore, Duration latency) implements SyncEvent {
-        /** Checks the latency is given. */
+        /** @throws InvalidInputException when {@code latency} is null */
         public PullAnswered {
-            Objects.requireNonNull(latency, "latency");
+            required(latency, "latency");
         }
     }
 
@@ -64,10 +66,10 @@ public sealed interface SyncEvent {
      * @param latency from sending the request to the failure
      */
     record PullFailed(String error, Duration latency) implements SyncEvent {
-        /** Checks the fields are given. */
+        /** @throws InvalidInputException when a field is null */
         public PullFailed {
-            Objects.requireNonNull(error, "error");
-            Objects.requireNonNull(latency, "latency");
+            required(error, "error");
+            required(latency, "latency");
         }
     }
 
@@ -84,12 +86,18 @@ public sealed interface SyncEvent {
      * @param parked true when it now waits for a person
      */
     record ConflictDecided(String scope, String type, String id, String by, boolean parked) implements SyncEvent {
-        /** Checks the fields are given. */
+        /** @throws InvalidInputException when a field is null */
         public ConflictDecided {
-            Objects.requireNonNull(scope, "scope");
-            Objects.requireNonNull(type, "type");
-            Objects.requireNonNull(id, "id");
-            Objects.requireNonNull(by, "by");
+            required(scope, "scope");
+            required(type, "type");
+            required(id, "id");
+            required(by, "by");
+        }
+    }
+
+    private static void required(Object value, String name) {
+        if (value == null) {
+            throw new InvalidInputException("invalid_event", name + " must not be null");
         }
     }
 }

@@ -125,6 +125,8 @@ class SyncClientMetricsTest {
                     .hasAtLeastOneElementOfType(SyncEvent.PullAnswered.class);
             assertThatThrownBy(() -> alice.addSyncListener(null)).isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("listener");
+            assertThatThrownBy(() -> new SyncEvent.PullFailed(null, Duration.ZERO))
+                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("error");
             assertThatThrownBy(() -> new SyncClientMetrics(null)).isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("client");
         }
