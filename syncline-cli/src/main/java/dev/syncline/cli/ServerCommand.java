@@ -19,6 +19,14 @@ import sun.misc.Signal;
 @Command(name = "server", mixinStandardHelpOptions = true,
         description = "Run the sync server. The JWT secret comes from SYNCLINE_JWT_SECRET (or --dev).")
 final class ServerCommand implements Callable<Integer> {
+    /**
+     * The scopes of the token {@code --dev} prints: {@code dev}, and the scopes the README, the
+     * guide and the operations doc use in their examples ({@code team-1}, {@code alice-private}), so
+     * a first run works as written (ServerAndTokenCommandTest checks the docs' client examples
+     * against this list).
+     */
+    static final List<String> DEV_SCOPES = List.of("dev", "team-1", "alice-private");
+
     @Option(names = "--port", defaultValue = "8080", description = "Port (0 picks a free one). Default: ${DEFAULT-VALUE}.")
     int port;
 
@@ -91,8 +99,12 @@ final class ServerCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(stop, "syncline-shutdown"));
         System.out.println("listening on port " + server.port());
         if (dev) {
-            String token = Tokens.mint(secret, "dev", List.of("dev"), Duration.ofDays(1), Clock.systemUTC());
-            System.out.println("dev token (user dev, scope dev, 24h): " + token);
+            String token = Tokens.mint(secret, "dev", DEV_SCOPES, Duration.ofDays(1), Clock.systemUTC());
+            System.out.println("dev token (user dev, scopes " + String.join(",", DEV_SCOPES) + ", 24h): " + token);
+            if (env == null || env.isEmpty()) {
+                System.err.println("the secret is made up for this run; for tokens of other scopes, set"
+                        + " SYNCLINE_JWT_SECRET, restart, and run 'syncline token --user U --scopes a,b'");
+            }
         }
         System.out.flush();
         // SIGTERM and SIGINT: drain, close, exit 0 (a plain shutdown hook would exit 143).

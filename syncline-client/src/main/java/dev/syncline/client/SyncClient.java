@@ -192,6 +192,22 @@ public final class SyncClient implements AutoCloseable {
     }
 
     /**
+     * Adds a listener told about every push batch and pull page the sync engine exchanges with the
+     * server (with its latency) and every conflict it decides (with the strategy that decided):
+     * the feed for meters such as {@code syncline-micrometer}. See {@link SyncListener} for the
+     * thread it is called on. Thread-safe.
+     *
+     * @param listener told about each {@link SyncEvent}
+     * @return closing it removes the listener
+     * @throws InvalidInputException when {@code listener} is null
+     * @throws IllegalStateException when the client is closed
+     */
+    public ListenerToken addSyncListener(SyncListener listener) {
+        ensureOpen();
+        return dev.syncline.client.internal.events.SyncEvents.of(db).add(listener);
+    }
+
+    /**
      * Cleans up the local file now: removes completed outbox operations acknowledged longer ago
      * than {@link SyncClientBuilder#doneOperationRetention} (never an operation that is pending, in flight
      * or failed), trims the settled-conflict and discard logs to {@link SyncClientBuilder#logRetention},

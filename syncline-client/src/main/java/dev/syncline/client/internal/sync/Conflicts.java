@@ -3,6 +3,7 @@ package dev.syncline.client.internal.sync;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.syncline.client.ConflictResolver;
 import dev.syncline.client.Resolution;
+import dev.syncline.client.internal.events.SyncEvents;
 import dev.syncline.client.internal.outbox.Outbox;
 import dev.syncline.client.internal.store.Database;
 import dev.syncline.client.internal.store.DocumentsTable;
@@ -115,6 +116,7 @@ public final class Conflicts {
                 return apply(tx, scope, type, id, now, remote, d);
             });
             if (out != null) {
+                SyncEvents.of(db).conflictDecided(scope, type, id, out, d.by());
                 return out;
             }
             log.debug("conflict on {}/{}/{}: local state changed while deciding (attempt {})", scope, type, id, attempt);

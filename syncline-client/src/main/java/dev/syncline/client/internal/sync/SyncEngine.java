@@ -2,6 +2,7 @@ package dev.syncline.client.internal.sync;
 
 import dev.syncline.client.OperationState;
 import dev.syncline.client.SyncReport;
+import dev.syncline.client.internal.events.SyncEvents;
 import dev.syncline.client.internal.outbox.Outbox;
 import dev.syncline.client.internal.outbox.OutboxStates;
 import dev.syncline.client.internal.store.Database;
@@ -259,6 +260,7 @@ public final class SyncEngine {
             TransportException e = cause instanceof TransportException te ? te
                     : new TransportException(TransportException.Kind.TRANSIENT, 0, "network", "push: " + cause, null, cause);
             listener.failed(e);
+            SyncEvents.of(db).pushFailed(batch.size(), e, nanoTime.getAsLong() - t0);
             handlePushFailure(batch, e, counts);
             if (e.kind() == TransportException.Kind.BAD_REQUEST) {
                 return;
@@ -266,6 +268,7 @@ public final class SyncEngine {
             throw e;
         }
         listener.exchanged(nanoTime.getAsLong() - t0);
+        SyncEvents.of(db).pushAnswered(batch.size(), resp, nanoTime.getAsLong() - t0);
         Map<String, Outbox.Claimed> byId = new LinkedHashMap<>();
         batch.forEach(op -> byId.put(op.opId(), op));
         Map<String, Long> applied = new LinkedHashMap<>();
@@ -368,12 +371,14 @@ public final class SyncEngine {
                     page = transport.pull(cursor, pageSize);
                 } catch (TransportException e) {
                     listener.failed(e);
+                    SyncEvents.of(db).pullFailed(e, nanoTime.getAsLong() - t0);
                     if (e.kind() == TransportException.Kind.UNAUTHORIZED) {
                         log.warn("sync stopped: the server refused the token ({}); waiting for a new one", e.getMessage());
                     }
                     throw e;
                 }
                 listener.exchanged(nanoTime.getAsLong() - t0);
+                SyncEvents.of(db).pullAnswered(page, nanoTime.getAsLong() - t0);
                 PullPage p = page;
                 boolean first = fresh;
                 java.util.Set<String> deferred = new java.util.HashSet<>();
