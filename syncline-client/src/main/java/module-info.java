@@ -1,6 +1,8 @@
 /**
- * The Syncline client library: {@code dev.syncline.client} is its whole API ({@code SyncClient},
- * repositories, the outbox, conflicts, status and listeners). Everything under
+ * The Syncline client library. Its API is {@code dev.syncline.client} ({@code SyncClient},
+ * repositories, the outbox, conflicts, status and listeners) and the service-provider interfaces
+ * under {@code dev.syncline.client.spi} (storage and transport drivers, for platforms such as
+ * Android). Everything under
  * {@code dev.syncline.client.internal} (store, outbox, sync engine, transport, watch, events) is
  * not exported and may change in any release.
  */
@@ -12,4 +14,5 @@ module dev.syncline.client {
     requires org.xerial.sqlitejdbc;
 
     exports dev.syncline.client;
+    exports dev.syncline.client.spi.storage;
 }
