@@ -1,0 +1,3 @@
+package dev.syncline.examples
+
+internal object Placeholder
