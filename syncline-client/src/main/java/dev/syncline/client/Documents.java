@@ -119,7 +119,7 @@ public final class Documents {
         }
         return data -> {
             try {
-                Json.mapper().treeToValue(data, registered.javaClass());
+                client.entityJson().read(data, registered.javaClass());
                 return data;
             } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
                 throw new InvalidInputException("invalid_data", type + ": data does not read as "

@@ -53,7 +53,7 @@ public final class Query {
         if (v == null) {
             throw new InvalidInputException("invalid_query", "query value for field '" + f + "' is null");
         }
-        JsonNode node = v instanceof JsonNode j ? j : Json.mapper().valueToTree(v);
+        JsonNode node = v instanceof JsonNode j ? j : Json.valueToTree(v);
         if (node == null || !node.isValueNode() || node.isNull()) {
             throw new InvalidInputException("invalid_query",
                     "query value for field '" + f + "' must be a string, number or boolean: " + v);

@@ -1,6 +1,7 @@
 package dev.syncline.client;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.syncline.client.internal.json.EntityJson;
 import dev.syncline.client.internal.store.DocumentChanged;
 import dev.syncline.client.internal.store.LocalStore;
 import dev.syncline.client.internal.store.StoredDocument;
@@ -8,6 +9,7 @@ import dev.syncline.core.InvalidInputException;
 import dev.syncline.core.Json;
 import dev.syncline.core.Names;
 import dev.syncline.core.SyncStatus;
+import dev.syncline.core.SynclineException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,11 +31,13 @@ public final class Repository<T> {
     private final SyncClient client;
     private final EntityType<T> type;
     private final LocalStore store;
+    private final EntityJson json;
 
     Repository(SyncClient client, EntityType<T> type) {
         this.client = client;
         this.type = type;
         this.store = client.store();
+        this.json = client.entityJson();
     }
 
     /** @return the entity type of this repository */
@@ -71,13 +75,13 @@ public final class Repository<T> {
         if (fields == null || fields.isEmpty()) {
             throw new InvalidInputException("invalid_data", type.name() + " patch of '" + id + "' has no fields");
         }
-        ObjectNode patch = Json.mapper().createObjectNode();
+        ObjectNode patch = Json.object();
         for (Map.Entry<String, ?> e : fields.entrySet()) {
             if (e.getKey() == null || e.getKey().isEmpty()) {
                 throw new InvalidInputException("invalid_data", type.name() + " patch of '" + id + "' has an empty field name");
             }
             try {
-                patch.set(e.getKey(), Json.mapper().valueToTree(e.getValue()));
+                patch.set(e.getKey(), json.tree(e.getValue()));
             } catch (IllegalArgumentException ex) {
                 throw new InvalidInputException("invalid_data", type.name() + " patch of '" + id + "': field '" + e.getKey()
                         + "' cannot be serialised: " + ex.getMessage());
@@ -85,7 +89,7 @@ public final class Repository<T> {
         }
         LocalStore.WriteOutcome out = store.write(scope, type.name(), id, new LocalStore.Patch(patch), type.priority(),
                 this::checkReadable);
-        return SyncClient.typed(out.after(), type.javaClass());
+        return typed(out.after());
     }
 
     /**
@@ -126,7 +130,7 @@ public final class Repository<T> {
     public Optional<Document<T>> document(String scope, String id) {
         client.ensureOpen();
         checkKey(scope, id);
-        return store.get(scope, type.name(), id).map(d -> SyncClient.typed(d, type.javaClass()));
+        return store.get(scope, type.name(), id).map(d -> typed(d));
     }
 
     /**
@@ -154,7 +158,7 @@ public final class Repository<T> {
     public List<Document<T>> withStatus(SyncStatus... statuses) {
         client.ensureOpen();
         return store.withStatus(type.name(), SyncClient.checkStatuses(statuses)).stream()
-                .map(d -> SyncClient.typed(d, type.javaClass())).toList();
+                .map(d -> typed(d)).toList();
     }
 
     /** @return documents with a change waiting or being pushed */
@@ -185,7 +189,7 @@ public final class Repository<T> {
         return client.watches().document(scope, type.name(), id,
                 c -> LocalStore.get(c, scope, type.name(), id).orElse(null),
                 (StoredDocument d) -> d == null || d.deleted() ? Optional.<T>empty()
-                        : Optional.ofNullable(SyncClient.typed(d, type.javaClass()).value()),
+                        : Optional.ofNullable(typed(d).value()),
                 DocumentChanged::after);
     }
 
@@ -210,7 +214,7 @@ public final class Repository<T> {
 
     private List<T> run(Query q) {
         return store.query(type.name(), q.scope(), q.field(), q.value(), q.orderBy(), q.descending(), q.limit(), false)
-                .stream().map(d -> SyncClient.typed(d, type.javaClass()).value()).toList();
+                .stream().map(d -> typed(d).value()).toList();
     }
 
     private void checkQuery(Query query) {
@@ -241,24 +245,38 @@ public final class Repository<T> {
     /** Serialises straight to text (one pass; the store needs nothing else). */
     private String toJson(T entity) {
         requireEntity(entity);
-        String json;
+        String text;
         try {
-            json = Json.mapper().writeValueAsString(entity);
+            text = json.write(entity);
         } catch (com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
             String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.toString();
             throw new InvalidInputException("invalid_data", type.name() + ": cannot serialise "
                     + entity.getClass().getSimpleName() + ": " + why);
         }
-        if (json.isEmpty() || json.charAt(0) != '{') {
+        if (text.isEmpty() || text.charAt(0) != '{') {
             throw new InvalidInputException("invalid_data", type.name() + ": " + entity.getClass().getSimpleName()
                     + " does not serialise to a JSON object");
         }
-        return json;
+        return text;
+    }
+
+    /** Reads a stored row as this type's entity, with the client's mapper. */
+    Document<T> typed(StoredDocument d) {
+        T value = null;
+        if (d.data() != null && !d.deleted()) {
+            try {
+                value = json.read(d.data(), type.javaClass());
+            } catch (java.io.IOException e) {
+                throw new SynclineException("stored " + d.type() + " '" + d.id() + "' in scope '" + d.scope()
+                        + "' cannot be read as " + type.javaClass().getSimpleName() + ": " + e.getMessage(), e);
+            }
+        }
+        return new Document<>(d.scope(), d.type(), d.id(), value, d.deleted(), d.sync());
     }
 
     private ObjectNode checkReadable(ObjectNode data) {
         try {
-            Json.mapper().treeToValue(data, type.javaClass());
+            json.read(data, type.javaClass());
             return data;
         } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
             throw new InvalidInputException("invalid_data", type.name() + ": the data no longer reads as "

@@ -11,6 +11,7 @@ import dev.syncline.client.internal.sync.Conflicts;
 import dev.syncline.client.internal.sync.SyncEngine;
 import dev.syncline.client.internal.transport.HttpTransport;
 import dev.syncline.client.internal.watch.WatchHub;
+import dev.syncline.client.internal.json.EntityJson;
 import dev.syncline.core.merge.ThreeWayMerge;
 import dev.syncline.core.ConflictResolutionStrategy;
 import dev.syncline.core.InvalidInputException;
@@ -88,6 +89,7 @@ public final class SyncClient implements AutoCloseable {
     private final ExecutorService ownedExecutor;
     private final Conflicts conflictEngine;
     private final ConflictResolutionService conflictService;
+    private final EntityJson entityJson;
     private final SyncEngine engine;
     private final NetworkStateManager network;
     private final BackgroundSyncCoordinator coordinator;
@@ -142,6 +144,7 @@ public final class SyncClient implements AutoCloseable {
         Map<String, ConflictResolutionStrategy> remembered = new LinkedHashMap<>();
         store.policies().forEach((type, s) -> remembered.put(type, ConflictResolutionStrategy.fromWire(s)));
         this.policies = Collections.unmodifiableMap(remembered);
+        this.entityJson = new EntityJson(b.objectMapper != null ? b.objectMapper : JsonMapping.defaultMapper());
         this.documents = new Documents(this);
         this.pendingOperations = new PendingOperationsManager(outbox, store, watches, b.maxPending, b.maxPendingAge);
         this.conflictEngine = new Conflicts(db, store, outbox, clock, this::conflictStrategy, b.merges, b.resolvers,
@@ -482,6 +485,10 @@ public final class SyncClient implements AutoCloseable {
         return watches;
     }
 
+    EntityJson entityJson() {
+        return entityJson;
+    }
+
     Clock clock() {
         return clock;
     }
@@ -498,19 +505,6 @@ public final class SyncClient implements AutoCloseable {
     static Document<ObjectNode> untyped(StoredDocument d) {
         return new Document<>(d.scope(), d.type(), d.id(), d.data() == null ? null : (ObjectNode) Json.parse(d.data()),
                 d.deleted(), d.sync());
-    }
-
-    static <T> Document<T> typed(StoredDocument d, Class<T> cls) {
-        T value = null;
-        if (d.data() != null && !d.deleted()) {
-            try {
-                value = Json.mapper().readValue(d.data(), cls);
-            } catch (java.io.IOException e) {
-                throw new SynclineException("stored " + d.type() + " '" + d.id() + "' in scope '" + d.scope()
-                        + "' cannot be read as " + cls.getSimpleName() + ": " + e.getMessage(), e);
-            }
-        }
-        return new Document<>(d.scope(), d.type(), d.id(), value, d.deleted(), d.sync());
     }
 
     /** Default of {@link Builder#maxClockDrift}: 1 minute. */
@@ -573,8 +567,27 @@ public final class SyncClient implements AutoCloseable {
         private int logMaxRows = DEFAULT_LOG_MAX_ROWS;
         private Duration logMaxAge = DEFAULT_LOG_MAX_AGE;
         private boolean logRetentionSet;
+        private com.fasterxml.jackson.databind.ObjectMapper objectMapper;
 
         private Builder() {
+        }
+
+        /**
+         * Sets the Jackson mapper the app's entities are turned into JSON with, and read back with
+         * (default {@link JsonMapping#defaultMapper()}: java.time and {@code Optional} support, dates as
+         * ISO-8601 strings). The builder takes a copy now: changing {@code mapper} later changes
+         * nothing in the client, and the client never hands its copy out. Start from
+         * {@link JsonMapping#defaults()} to keep the default settings and add modules (Kotlin, ...).
+         * The wire format and the sync metadata do not depend on it; only the documents' data does,
+         * so every replica of a type should map it the same way.
+         *
+         * @return this builder
+         * @throws InvalidInputException when null or set twice
+         */
+        public Builder objectMapper(com.fasterxml.jackson.databind.ObjectMapper mapper) {
+            requireOnce("objectMapper", objectMapper, mapper);
+            this.objectMapper = mapper.copy();
+            return this;
         }
 
         /**
