@@ -12,7 +12,7 @@ import dev.syncline.core.Json;
 import dev.syncline.core.SyncConflict;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Flow;
+import java.util.function.Consumer;
 
 /**
  * The conflict inbox of a replica. Conflicts are detected from server versions during push and
@@ -69,12 +69,18 @@ public final class ConflictResolutionService {
     }
 
     /**
-     * @return a publisher of the open conflicts: the current list at once, then again whenever it
-     *     changes
+     * Watches the inbox: calls {@code listener} with the open conflicts at once, then again
+     * whenever they change, on the client's executor, one call at a time.
+     *
+     * @return the handle that ends the watch
+     * @throws InvalidInputException when {@code listener} is null
      */
-    public Flow.Publisher<List<SyncConflict>> watchOpenConflicts() {
+    public ListenerToken watchOpenConflicts(Consumer<List<SyncConflict>> listener) {
         client.ensureOpen();
-        return watches.query(e -> e == ConflictsChanged.INSTANCE, this::openConflicts);
+        if (listener == null) {
+            throw new InvalidInputException("invalid_listener", "open conflicts listener is null");
+        }
+        return watches.query(e -> e == ConflictsChanged.INSTANCE, this::openConflicts, listener);
     }
 
     /**

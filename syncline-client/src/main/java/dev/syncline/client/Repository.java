@@ -13,13 +13,13 @@ import dev.syncline.core.SynclineException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Flow;
+import java.util.function.Consumer;
 
 /**
  * The cache-aside repository of one entity type: reads answer from the local store at once, and
  * each write changes the document, its {@link dev.syncline.core.SyncMetadata} and the outbox in
  * one SQLite transaction, on disk before the method returns. Watchers
- * ({@link #watch}, {@link #watchAll}, {@link #watchQuery}) emit the current result at once and
+ * ({@link #watch}, {@link #watchAll}, {@link #watchQuery}) get the current result at once and
  * again after every change, on the client's executor, never on the writer's thread.
  *
  * <p>Every method checks its arguments first and throws {@link InvalidInputException} naming the
@@ -177,39 +177,73 @@ public final class Repository<T> {
     }
 
     /**
-     * Watches one entity: emits its current value at once (empty when absent or deleted), then its
-     * value after every committed change to it, in commit order, none skipped. Values wait in an
-     * unbounded per-subscription buffer while the subscriber has no demand, so request promptly.
+     * Watches one entity: calls {@code listener} with its current value at once (empty when absent
+     * or deleted), then with its value after every committed change to it, in commit order, none
+     * skipped. Calls come on the client's executor, never on the writer's thread, one at a time
+     * (never overlapping), each after the one before; a slow listener delays only its own watch.
+     * When a background sync coordinator is running, watching also asks it for a sync of this
+     * type (the seed's cache-aside read: local data first, then a sync in the background), without
+     * waiting for it. For a {@code Flow.Publisher}, see {@link dev.syncline.client.flow.SynclineFlow}.
      *
-     * @throws InvalidInputException when a name is bad
+     * @param listener receives the values; should be quick; an exception it throws is logged
+     * @return the handle that ends the watch
+     * @throws InvalidInputException when a name is bad or {@code listener} is null
      */
-    public Flow.Publisher<Optional<T>> watch(String scope, String id) {
+    public ListenerToken watch(String scope, String id, Consumer<Optional<T>> listener) {
         client.ensureOpen();
         checkKey(scope, id);
-        return client.watches().document(scope, type.name(), id,
+        requireListener(listener);
+        ListenerToken token = client.watches().document(scope, type.name(), id,
                 c -> LocalStore.get(c, scope, type.name(), id).orElse(null),
                 (StoredDocument d) -> d == null || d.deleted() ? Optional.<T>empty()
                         : Optional.ofNullable(typed(d).value()),
-                DocumentChanged::after);
-    }
-
-    /** @return a publisher of every live entity of this type (see {@link #watchQuery}) */
-    public Flow.Publisher<List<T>> watchAll() {
-        return watchQuery(Query.all());
+                DocumentChanged::after, listener);
+        syncInBackground();
+        return token;
     }
 
     /**
-     * Watches a query: emits its result at once and again after every commit that changes a
-     * document of this type. When commits come faster than the subscriber takes them, it gets the
-     * newest result (never an older one after a newer).
+     * Watches every live entity of this type (see {@link #watchQuery}).
      *
-     * @throws InvalidInputException when the query is null or filters on an undeclared field
+     * @return the handle that ends the watch
+     * @throws InvalidInputException when {@code listener} is null
      */
-    public Flow.Publisher<List<T>> watchQuery(Query query) {
+    public ListenerToken watchAll(Consumer<List<T>> listener) {
+        return watchQuery(Query.all(), listener);
+    }
+
+    /**
+     * Watches a query: calls {@code listener} with its result at once and again after every commit
+     * that changes a document of this type. When commits come faster than the listener takes
+     * them, it gets the newest result (never an older one after a newer). Threading and the
+     * background sync as for {@link #watch}.
+     *
+     * @return the handle that ends the watch
+     * @throws InvalidInputException when the query is null or filters on an undeclared field, or
+     *     {@code listener} is null
+     */
+    public ListenerToken watchQuery(Query query, Consumer<List<T>> listener) {
         client.ensureOpen();
         checkQuery(query);
+        requireListener(listener);
         String name = type.name();
-        return client.watches().query(e -> e instanceof DocumentChanged d && d.type().equals(name), () -> run(query));
+        ListenerToken token = client.watches().query(e -> e instanceof DocumentChanged d && d.type().equals(name),
+                () -> run(query), listener);
+        syncInBackground();
+        return token;
+    }
+
+    /** As the seed's repository does on watch: ask for a sync of this type, never wait for it. */
+    private void syncInBackground() {
+        if (client.serverUrl().isPresent()) {
+            client.coordinator().watched(type.name());
+        }
+    }
+
+    private void requireListener(Object listener) {
+        if (listener == null) {
+            throw new InvalidInputException("invalid_listener", type.name() + ": listener is null");
+        }
     }
 
     private List<T> run(Query q) {
