@@ -8,6 +8,7 @@ import dev.syncline.client.internal.store.StoredDocument;
 import dev.syncline.core.InvalidInputException;
 import dev.syncline.core.Json;
 import dev.syncline.core.Names;
+import dev.syncline.core.SyncConflict;
 import dev.syncline.core.SyncStatus;
 import dev.syncline.core.SynclineException;
 import java.util.List;
@@ -174,6 +175,72 @@ public final class Repository<T> {
     /** @return documents in an open conflict */
     public List<Document<T>> inConflict() {
         return withStatus(SyncStatus.CONFLICT);
+    }
+
+    /**
+     * @return the open conflicts of this type, oldest first, with both sides as {@code T}
+     * @throws dev.syncline.core.SynclineException when a stored side no longer reads as {@code T}
+     */
+    public List<TypedConflict<T>> conflicts() {
+        client.ensureOpen();
+        return client.conflicts().openConflicts().stream().filter(c -> c.type().equals(type.name()))
+                .map(c -> client.typedValues().typed(type, c)).toList();
+    }
+
+    /**
+     * @return the open conflict {@code conflictId} as {@code T}, if it is open
+     * @throws InvalidInputException when the id is blank or the conflict is of another type
+     */
+    public Optional<TypedConflict<T>> conflict(String conflictId) {
+        return client.conflicts().openConflict(conflictId).map(this::conflict);
+    }
+
+    /**
+     * Reads any conflict of this type as {@code T}: one from the inbox or its watch, one a
+     * {@link ConflictResolver} receives, or one {@link ConflictResolutionService#detectConflict}
+     * found.
+     *
+     * @throws InvalidInputException when {@code conflict} is null or of another type
+     */
+    public TypedConflict<T> conflict(SyncConflict conflict) {
+        return client.typedValues().typed(type, conflict);
+    }
+
+    /**
+     * Settles an open conflict of this type with {@code value} ({@link Resolution#useEntity}),
+     * queued to be pushed on top of the server's version.
+     *
+     * @return the document afterwards
+     * @throws InvalidInputException when the conflict is null, not open, of another type, or
+     *     {@code value} is null or another document (scope or id); nothing is written
+     */
+    public Document<T> resolve(TypedConflict<T> conflict, T value) {
+        return resolve(conflict, Resolution.useEntity(value));
+    }
+
+    /**
+     * Settles an open conflict of this type ({@link ConflictResolutionService#resolve}).
+     *
+     * @return the document afterwards
+     * @throws InvalidInputException as {@link ConflictResolutionService#resolve} does, or when the
+     *     conflict is null or of another type
+     */
+    public Document<T> resolve(TypedConflict<T> conflict, Resolution resolution) {
+        client.ensureOpen();
+        if (conflict == null) {
+            throw new InvalidInputException("invalid_conflict", type.name() + ": conflict is null");
+        }
+        if (!conflict.json().type().equals(type.name())) {
+            throw new InvalidInputException("invalid_conflict", "conflict " + conflict.conflictId() + " is of type '"
+                    + conflict.json().type() + "', not '" + type.name() + "'");
+        }
+        if (conflict.conflictId() == null) {
+            throw new InvalidInputException("invalid_conflict", type.name() + " '" + conflict.id()
+                    + "': only an open conflict can be resolved; this one was only detected");
+        }
+        client.conflicts().resolve(conflict.conflictId(), resolution);
+        return document(conflict.scope(), conflict.id()).orElseGet(() -> new Document<>(conflict.scope(), type.name(),
+                conflict.id(), null, true, new dev.syncline.core.SyncMetadata(0, "", null, false, SyncStatus.SYNCED, 0, null)));
     }
 
     /**

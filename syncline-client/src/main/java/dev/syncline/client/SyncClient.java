@@ -90,6 +90,7 @@ public final class SyncClient implements AutoCloseable {
     private final Conflicts conflictEngine;
     private final ConflictResolutionService conflictService;
     private final EntityJson entityJson;
+    private final TypedValues typedValues;
     private final SyncEngine engine;
     private final NetworkStateManager network;
     private final BackgroundSyncCoordinator coordinator;
@@ -147,8 +148,9 @@ public final class SyncClient implements AutoCloseable {
         this.entityJson = new EntityJson(b.objectMapper != null ? b.objectMapper : JsonMapping.defaultMapper());
         this.documents = new Documents(this);
         this.pendingOperations = new PendingOperationsManager(outbox, store, watches, b.maxPending, b.maxPendingAge);
+        this.typedValues = new TypedValues(entityJson, typesByName);
         this.conflictEngine = new Conflicts(db, store, outbox, clock, this::conflictStrategy, b.merges, b.resolvers,
-                this::priorityOf);
+                this::priorityOf, typedValues);
         this.conflictService = new ConflictResolutionService(this, db, conflictEngine, watches);
         HttpTransport transport = serverUrl == null ? null : new HttpTransport(serverUrl,
                 () -> tokenProvider == null ? null : tokenProvider.get(), b.connectTimeout, b.requestTimeout);
@@ -487,6 +489,10 @@ public final class SyncClient implements AutoCloseable {
 
     EntityJson entityJson() {
         return entityJson;
+    }
+
+    TypedValues typedValues() {
+        return typedValues;
     }
 
     Clock clock() {
