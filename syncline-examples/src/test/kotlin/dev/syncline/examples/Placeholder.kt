@@ -1,3 +1,0 @@
-package dev.syncline.examples
-
-internal object Placeholder
