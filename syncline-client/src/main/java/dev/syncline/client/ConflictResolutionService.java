@@ -22,8 +22,10 @@ import java.util.function.Consumer;
  * pull and settled by each entity type's policy ({@link dev.syncline.core.ConflictResolutionStrategy}
  * or a {@link ConflictResolver}); those the policy leaves to a person ({@code manual}) wait here,
  * durably (they survive restarts), with the local value still visible and marked
- * {@code conflict}, until {@link #resolve} settles them. Settled conflicts stay on record in
- * {@link #settledConflicts()}. Thread-safe.
+ * {@code conflict}, until {@link #resolve} (a person's choice) or {@link #resolveConflict} (a
+ * strategy) settles them. Settled conflicts stay on record in {@link #settledConflicts()}. This is
+ * the JSON view; {@link Repository#conflicts()} gives the same conflicts as the entity class.
+ * Thread-safe.
  */
 public final class ConflictResolutionService {
     private final SyncClient client;
