@@ -119,7 +119,7 @@ class DiscardTest {
             assertThat(n1.sync().syncError()).isNull();
             assertThat(a.pendingOperations().pendingOperations()).extracting(PendingOperation::id).containsExactly("other");
             NetworkBehaviourTest.await("the watcher sees the server copy", Duration.ofSeconds(5),
-                    () -> seen.get(seen.size() - 1).map(d -> d.value().equals(json("{\"title\":\"on the server\"}")))
+                    () -> !seen.isEmpty() && seen.get(seen.size() - 1).map(d -> d.value().equals(json("{\"title\":\"on the server\"}")))
                             .orElse(false));
             assertThat(discardLog(dir.resolve("a.db"))).hasSize(2).allSatisfy(row -> assertThat(row).endsWith(" 1"));
 
