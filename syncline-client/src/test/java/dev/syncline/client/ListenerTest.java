@@ -69,16 +69,16 @@ class ListenerTest {
     void watch_deliversTheCurrentValueAtOnce_thenEveryChangeInOrder_offTheWritersThread() {
         tracks.save(track("t1", 0));
         Values<Optional<AudioTrack>> v = new Values<>();
-        try (ListenerToken token = tracks.watch("team-1", "t1", v)) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> v.items.size() == 1);
-            tracks.save(track("t1", 1));
-            tracks.delete("team-1", "t1");
-            tracks.save(track("t1", 2));
-            await().atMost(Duration.ofSeconds(10)).until(() -> v.items.size() == 4);
-            assertThat(v.items).containsExactly(Optional.of(track("t1", 0)), Optional.of(track("t1", 1)), Optional.empty(),
-                    Optional.of(track("t1", 2)));
-            assertThat(v.threads).doesNotContain(Thread.currentThread());
-        }
+        ListenerToken token = tracks.watch("team-1", "t1", v);
+        await().atMost(Duration.ofSeconds(10)).until(() -> v.items.size() == 1);
+        tracks.save(track("t1", 1));
+        tracks.delete("team-1", "t1");
+        tracks.save(track("t1", 2));
+        await().atMost(Duration.ofSeconds(10)).until(() -> v.items.size() == 4);
+        assertThat(v.items).containsExactly(Optional.of(track("t1", 0)), Optional.of(track("t1", 1)), Optional.empty(),
+                Optional.of(track("t1", 2)));
+        assertThat(v.threads).doesNotContain(Thread.currentThread());
+        token.close();
     }
 
     @Test

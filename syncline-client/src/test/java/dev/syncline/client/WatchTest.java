@@ -286,6 +286,17 @@ class WatchTest {
     }
 
     @Test
+    void aQueryOnAnUndeclaredField_reachesTheSubscriberAsOnError() {
+        Recorder<List<AudioTrack>> r = new Recorder<>();
+        SynclineFlow.watchQuery(tracks, Query.where("durationMs", 1)).subscribe(r);
+        await().atMost(Duration.ofSeconds(10)).until(() -> r.error != null);
+        assertThat(r.error).isInstanceOf(dev.syncline.core.InvalidInputException.class)
+                .hasMessageContaining("not a declared index");
+        assertThat(r.items).isEmpty();
+        assertThat(client.watches().activeSubscriptions()).isZero();
+    }
+
+    @Test
     void close_completesEveryWatcher() {
         Recorder<List<AudioTrack>> r = new Recorder<>();
         SynclineFlow.watchAll(tracks).subscribe(r);

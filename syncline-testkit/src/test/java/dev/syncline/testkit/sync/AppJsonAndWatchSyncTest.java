@@ -61,11 +61,11 @@ class AppJsonAndWatchSyncTest {
             List<BackgroundSyncCoordinator.Status> seen = new CopyOnWriteArrayList<>();
             a.coordinator().addStatusListener(seen::add);
             List<List<Session>> values = new CopyOnWriteArrayList<>();
-            try (ListenerToken watching = a.repository(Session.class).watchAll(values::add)) {
-                NetworkBehaviourTest.await("a sync keyed by the watched type", Duration.ofSeconds(10),
-                        () -> seen.stream().anyMatch(st -> st.ongoingSyncKeys().contains("session")));
-                assertThat(values).isNotEmpty();
-            }
+            ListenerToken watching = a.repository(Session.class).watchAll(values::add);
+            NetworkBehaviourTest.await("a sync keyed by the watched type", Duration.ofSeconds(10),
+                    () -> seen.stream().anyMatch(st -> st.ongoingSyncKeys().contains("session")));
+            assertThat(values).isNotEmpty();
+            watching.close();
         }
     }
 
@@ -73,10 +73,10 @@ class AppJsonAndWatchSyncTest {
     void watchingWithoutAServer_justWatches() throws Exception {
         try (SyncClient a = SyncClient.builder().database(dir.resolve("local.db")).register(SESSIONS).build()) {
             List<Optional<Session>> values = new CopyOnWriteArrayList<>();
-            try (ListenerToken watching = a.repository(Session.class).watch(S, "s1", values::add)) {
-                NetworkBehaviourTest.await("the first value", Duration.ofSeconds(10), () -> values.size() == 1);
-                assertThat(values).containsExactly(Optional.empty());
-            }
+            ListenerToken watching = a.repository(Session.class).watch(S, "s1", values::add);
+            NetworkBehaviourTest.await("the first value", Duration.ofSeconds(10), () -> values.size() == 1);
+            assertThat(values).containsExactly(Optional.empty());
+            watching.close();
         }
     }
 }
