@@ -149,8 +149,8 @@ public final class SyncClient implements AutoCloseable {
         this.documents = new Documents(this);
         this.pendingOperations = new PendingOperationsManager(outbox, store, watches, b.maxPending, b.maxPendingAge);
         this.typedValues = new TypedValues(entityJson, typesByName);
-        this.conflictEngine = new Conflicts(db, store, outbox, clock, this::conflictStrategy, b.merges, b.resolvers,
-                this::priorityOf, typedValues);
+        this.conflictEngine = new Conflicts(db, store, outbox, clock, this::conflictStrategy, b.merges,
+                typedValues.bind(b.resolvers), this::priorityOf, typedValues);
         this.conflictService = new ConflictResolutionService(this, db, conflictEngine, watches);
         HttpTransport transport = serverUrl == null ? null : new HttpTransport(serverUrl,
                 () -> tokenProvider == null ? null : tokenProvider.get(), b.connectTimeout, b.requestTimeout);
@@ -764,6 +764,23 @@ public final class SyncClient implements AutoCloseable {
                 throw new InvalidInputException("invalid_setting", "merge rules of '" + type + "' are set twice");
             }
             return this;
+        }
+
+        /**
+         * Sets the app's own conflict policy of a registered entity type, seeing conflicts as the
+         * entity class (the typed form of {@link #conflictResolver(String, ConflictResolver)}; a
+         * type has one or the other).
+         *
+         * @return this builder
+         * @throws InvalidInputException when {@code type} or {@code resolver} is null, or a resolver
+         *     of the type is set twice; {@link #build()} refuses it when the type is not registered
+         */
+        public <T> Builder conflictResolver(EntityType<T> type, TypedConflictResolver<T> resolver) {
+            if (type == null || resolver == null) {
+                throw new InvalidInputException("invalid_setting", "typed conflict resolver: "
+                        + (type == null ? "entity type" : "resolver of '" + type.name() + "'") + " is null");
+            }
+            return conflictResolver(type.name(), new TypedValues.Registered<>(type, resolver));
         }
 
         /**

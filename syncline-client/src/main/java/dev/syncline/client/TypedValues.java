@@ -80,4 +80,36 @@ final class TypedValues implements Conflicts.EntityValues {
                     + e.getMessage(), e);
         }
     }
+
+    /** A typed resolver registered for {@code type}, until a client binds it to its mapper. */
+    record Registered<T>(EntityType<T> type, TypedConflictResolver<T> resolver) implements ConflictResolver {
+        @Override
+        public Resolution resolve(dev.syncline.core.SyncConflict conflict) {
+            throw new IllegalStateException("typed resolver of '" + type.name() + "' used before a client bound it");
+        }
+
+        /** @return the resolver as this client runs it: the conflict read with its mapper */
+        ConflictResolver bind(TypedValues values) {
+            return conflict -> resolver.resolve(values.typed(type, conflict));
+        }
+    }
+
+    /** @return {@code resolvers} with each typed one bound to this client's mapper */
+    Map<String, ConflictResolver> bind(Map<String, ConflictResolver> resolvers) {
+        Map<String, ConflictResolver> out = new java.util.LinkedHashMap<>();
+        resolvers.forEach((name, r) -> {
+            if (r instanceof Registered<?> typed) {
+                EntityType<?> registered = types.get(name);
+                if (registered == null || !registered.javaClass().equals(typed.type().javaClass())) {
+                    throw new InvalidInputException("invalid_setting", "typed conflict resolver of '" + name
+                            + "': register the entity type '" + name + "' (" + typed.type().javaClass().getName()
+                            + ") with the same builder");
+                }
+                out.put(name, typed.bind(this));
+            } else {
+                out.put(name, r);
+            }
+        });
+        return out;
+    }
 }

@@ -171,6 +171,28 @@ class TypedConflictTest {
     }
 
     @Test
+    void aTypedResolver_seesBothSidesAsTheEntityClass_andAnswersWithOne() throws Exception {
+        EntityType<Note> registered = notes(ConflictResolutionStrategy.MERGE);
+        a = net.client("a", bld -> bld.token(Loopback.token("alice", S)).register(registered));
+        b = net.client("b", bld -> bld.token(Loopback.token("bob", S)).register(registered)
+                .conflictResolver(registered, (TypedConflict<Note> c) -> Resolution.useEntity(new Note(c.id(), c.scope(),
+                        c.remote().title() + " & " + c.local().title(), c.local().editedAt()))));
+        conflictOnB();
+        assertThat(b.conflicts().openConflicts()).isEmpty();
+        assertThat(b.repository(Note.class).get(S, "n1").orElseThrow())
+                .isEqualTo(new Note("n1", S, "from A & from B", T0.plusSeconds(2)));
+    }
+
+    @Test
+    void aTypedResolverOfAnUnregisteredType_isRefusedAtBuild() {
+        assertThatThrownBy(() -> net.client("c", bld -> bld.token(Loopback.token("carol", S))
+                .conflictResolver(notes(ConflictResolutionStrategy.MERGE), c -> Resolution.useRemote())))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("register the entity type 'note'");
+        assertThatThrownBy(() -> SyncClient.builder().conflictResolver((EntityType<Note>) null, c -> Resolution.useRemote()))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("entity type is null");
+    }
+
+    @Test
     void aCustomResolverReturningAnotherDocument_parksTheConflict() throws Exception {
         open(ConflictResolutionStrategy.MERGE, bld -> bld.conflictResolver("note",
                 conflict -> Resolution.useEntity(new Note("other", conflict.scope(), "wrong", T0))));
