@@ -8,11 +8,14 @@
  */
 module dev.syncline.client {
     requires transitive dev.syncline.core;
+    requires com.fasterxml.jackson.datatype.jdk8;
+    requires com.fasterxml.jackson.datatype.jsr310;
     requires java.net.http;
     requires java.sql;
     requires org.slf4j;
     requires org.xerial.sqlitejdbc;
 
     exports dev.syncline.client;
+    exports dev.syncline.client.flow;
     exports dev.syncline.client.spi.storage;
 }

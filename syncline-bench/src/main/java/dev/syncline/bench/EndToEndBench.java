@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.syncline.client.BackgroundSyncCoordinator;
 import dev.syncline.client.Document;
 import dev.syncline.client.Durability;
+import dev.syncline.client.ListenerToken;
 import dev.syncline.client.SyncClient;
 import dev.syncline.client.SyncReport;
 import dev.syncline.core.Json;
@@ -23,7 +24,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -197,28 +197,9 @@ public final class EndToEndBench {
             for (int i = 0; i < writes; i++) {
                 int rev = i + 1;
                 CompletableFuture<Void> seen = new CompletableFuture<>();
-                Flow.Subscription[] sub = new Flow.Subscription[1];
-                b.documents().watch(LIVE_SCOPE, "live", "x").subscribe(new Flow.Subscriber<Optional<Document<ObjectNode>>>() {
-                    @Override
-                    public void onSubscribe(Flow.Subscription s) {
-                        sub[0] = s;
-                        s.request(Long.MAX_VALUE);
-                    }
-
-                    @Override
-                    public void onNext(Optional<Document<ObjectNode>> d) {
-                        if (d.isPresent() && d.get().value() != null && d.get().value().path("rev").asInt() >= rev) {
-                            seen.complete(null);
-                        }
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        seen.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onComplete() {
+                ListenerToken watching = b.documents().watch(LIVE_SCOPE, "live", "x", d -> {
+                    if (d.isPresent() && d.get().value() != null && d.get().value().path("rev").asInt() >= rev) {
+                        seen.complete(null);
                     }
                 });
                 long t0 = System.nanoTime();
@@ -229,9 +210,7 @@ public final class EndToEndBench {
                     throw new IllegalStateException("write " + rev + " did not reach replica B in 30 s", e);
                 }
                 ms[i] = (System.nanoTime() - t0) / 1e6;
-                if (sub[0] != null) {
-                    sub[0].cancel();
-                }
+                watching.close();
             }
         }
         return ms;

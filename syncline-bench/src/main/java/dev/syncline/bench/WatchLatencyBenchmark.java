@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -50,29 +49,12 @@ public class WatchLatencyBenchmark {
         client = SyncClient.builder().database(dir.resolve("replica.db")).durability(Durability.NORMAL)
                 .register(BenchDomain.TRACKS).build();
         tracks = client.repository(AudioTrack.class);
-        tracks.watch("team-1", "track-0").subscribe(new Flow.Subscriber<Optional<AudioTrack>>() {
-            @Override
-            public void onSubscribe(Flow.Subscription s) {
-                s.request(Long.MAX_VALUE);
-            }
-
-            @Override
-            public void onNext(Optional<AudioTrack> t) {
-                long now = System.nanoTime();
-                t.ifPresent(track -> {
-                    seenAt = now;
-                    seenDuration = track.durationMs();
-                });
-            }
-
-            @Override
-            public void onError(Throwable e) {
-                e.printStackTrace();
-            }
-
-            @Override
-            public void onComplete() {
-            }
+        tracks.watch("team-1", "track-0", t -> {
+            long now = System.nanoTime();
+            t.ifPresent(track -> {
+                seenAt = now;
+                seenDuration = track.durationMs();
+            });
         });
     }
 

@@ -603,6 +603,13 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
         }
     }
 
+    /** A repository is being watched: sync its type soon (when started), as the seed's repository does. */
+    void watched(String syncKey) {
+        if (started && !closed) {
+            triggerBackgroundSync(syncKey);
+        }
+    }
+
     /** The app says the token provider has a new token: sync at once (when started). */
     void tokenRefreshed() {
         if (started && !closed) {

@@ -1,5 +1,6 @@
 package dev.syncline.client;
 
+import dev.syncline.client.internal.json.EntityJson;
 import dev.syncline.client.internal.outbox.Outbox;
 import dev.syncline.client.internal.store.Database;
 import dev.syncline.client.internal.store.LocalStore;
@@ -59,6 +60,8 @@ final class ClientAssembly {
     /** The type of each Java class; null for a class several types use (repository(Class) must then name the type). */
     final Map<Class<?>, EntityType<?>> typesByClass;
     final Map<String, ConflictResolutionStrategy> policies;
+    final EntityJson entityJson;
+    final TypedValues typedValues;
     final Conflicts conflicts;
     final HttpTransport transport;
     final SyncEngine engine;
@@ -123,8 +126,10 @@ final class ClientAssembly {
         store.policies().forEach((type, s) -> remembered.put(type, ConflictResolutionStrategy.fromWire(s)));
         this.policies = Collections.unmodifiableMap(remembered);
 
-        this.conflicts = new Conflicts(db, store, outbox, c.clock(), this::conflictStrategy, c.merges(), c.resolvers(),
-                this::priorityOf);
+        this.entityJson = new EntityJson(c.objectMapper());
+        this.typedValues = new TypedValues(entityJson, typesByName);
+        this.conflicts = new Conflicts(db, store, outbox, c.clock(), this::conflictStrategy, c.merges(),
+                typedValues.bind(c.resolvers()), this::priorityOf, typedValues);
         this.transport = serverUrl == null ? null : new HttpTransport(serverUrl,
                 () -> tokenProvider == null ? null : tokenProvider.get(), c.connectTimeout(), c.requestTimeout());
         this.engine = new SyncEngine(db, store, outbox, conflicts, transport, clientId, c.clock(), c.nanoTime(),

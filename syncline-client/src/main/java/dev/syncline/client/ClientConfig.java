@@ -18,7 +18,8 @@ import java.util.random.RandomGenerator;
 /**
  * The settings of one client, checked and frozen by {@link SyncClientBuilder#build()}: what
  * {@link ClientAssembly} builds the parts from. Maps are unmodifiable copies in the order given.
- * Null means "not given" for the optional parts (server URL, token, executor, scheduler).
+ * Null means "not given" for the optional parts (server URL, token, executor, scheduler). The
+ * object mapper is the builder's own copy of the app's, or the default one.
  */
 record ClientConfig(
         Path database,
@@ -50,5 +51,6 @@ record ClientConfig(
         Duration maxClockDrift,
         Duration doneRetention,
         int logMaxRows,
-        Duration logMaxAge) {
+        Duration logMaxAge,
+        com.fasterxml.jackson.databind.ObjectMapper objectMapper) {
 }

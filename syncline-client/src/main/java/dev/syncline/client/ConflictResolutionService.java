@@ -6,21 +6,26 @@ import dev.syncline.client.internal.store.Database;
 import dev.syncline.client.internal.store.SyncTables;
 import dev.syncline.client.internal.sync.Conflicts;
 import dev.syncline.client.internal.watch.WatchHub;
+import dev.syncline.core.ConflictResolutionStrategy;
 import dev.syncline.core.ConflictType;
 import dev.syncline.core.InvalidInputException;
 import dev.syncline.core.Json;
+import dev.syncline.core.Names;
 import dev.syncline.core.SyncConflict;
+import dev.syncline.core.SyncMetadata;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Flow;
+import java.util.function.Consumer;
 
 /**
  * The conflict inbox of a replica. Conflicts are detected from server versions during push and
  * pull and settled by each entity type's policy ({@link dev.syncline.core.ConflictResolutionStrategy}
  * or a {@link ConflictResolver}); those the policy leaves to a person ({@code manual}) wait here,
  * durably (they survive restarts), with the local value still visible and marked
- * {@code conflict}, until {@link #resolve} settles them. Settled conflicts stay on record in
- * {@link #settledConflicts()}. Thread-safe.
+ * {@code conflict}, until {@link #resolve} (a person's choice) or {@link #resolveConflict} (a
+ * strategy) settles them. Settled conflicts stay on record in {@link #settledConflicts()}. This is
+ * the JSON view; {@link Repository#conflicts()} gives the same conflicts as the entity class.
+ * Thread-safe.
  */
 public final class ConflictResolutionService {
     private final SyncClient client;
@@ -69,23 +74,32 @@ public final class ConflictResolutionService {
     }
 
     /**
-     * @return a publisher of the open conflicts: the current list at once, then again whenever it
-     *     changes
+     * Watches the inbox: calls {@code listener} with the open conflicts at once, then again
+     * whenever they change, on the client's executor, one call at a time.
+     *
+     * @return the handle that ends the watch
+     * @throws InvalidInputException when {@code listener} is null
      */
-    public Flow.Publisher<List<SyncConflict>> watchOpenConflicts() {
+    public ListenerToken watchOpenConflicts(Consumer<List<SyncConflict>> listener) {
         client.ensureOpen();
-        return watches.query(e -> e == ConflictsChanged.INSTANCE, this::openConflicts);
+        if (listener == null) {
+            throw new InvalidInputException("invalid_listener", "open conflicts listener is null");
+        }
+        return watches.query(e -> e == ConflictsChanged.INSTANCE, this::openConflicts, listener);
     }
 
     /**
      * Settles an open conflict: {@link Resolution#useLocal()} keeps this replica's current value,
      * {@link Resolution#useRemote()} takes the server's, {@link Resolution#useValue} writes the
-     * given data, {@link Resolution#delete()} deletes. Anything but the server's value is queued
-     * to be pushed on top of the server's version.
+     * given data, {@link Resolution#useEntity} writes the given entity (converted with the
+     * client's mapper), {@link Resolution#delete()} deletes. Anything but the server's value is
+     * queued to be pushed on top of the server's version.
      *
      * @return the document afterwards
-     * @throws InvalidInputException when the id is blank, no such conflict is open, or the
-     *     resolution is null or manual
+     * @throws InvalidInputException when the id is blank, no such conflict is open, the
+     *     resolution is null or manual, or a {@code useEntity} value is not the conflict's own
+     *     document (its type's class, scope and id) or does not map to a JSON object; then nothing
+     *     is written
      */
     public Document<ObjectNode> resolve(String conflictId, Resolution resolution) {
         client.ensureOpen();
@@ -96,6 +110,69 @@ public final class ConflictResolutionService {
         return client.documents().get(c.scope(), c.type(), c.id()).orElseGet(
                 () -> new Document<>(c.scope(), c.type(), c.id(), null, true,
                         new dev.syncline.core.SyncMetadata(0, "", null, false, dev.syncline.core.SyncStatus.SYNCED, 0, null)));
+    }
+
+    /**
+     * The seed's {@code detectConflict}: classifies a local and a remote state of one document from
+     * their server versions (never from clocks), without touching the store. The sync engine does
+     * this itself on every push and pull; this is for an app that fetched a server state on its own.
+     *
+     * @param localVersion this replica's data (null: deleted here)
+     * @param remoteVersion the server's data (null: deleted there, or never there)
+     * @param localMetadata this replica's metadata: {@code version} is the server version the local
+     *     state was made on, {@code needsSync} whether it is a change not yet pushed
+     * @param remoteMetadata the server's metadata: its {@code version} and {@code lastModified} HLC
+     * @return the conflict (with no id: it is not in the inbox) when both sides changed since the
+     *     common version; empty when they agree or only one side moved
+     * @throws InvalidInputException when a name is bad or a metadata is null
+     */
+    public Optional<SyncConflict> detectConflict(String scope, String type, String id, ObjectNode localVersion,
+            ObjectNode remoteVersion, SyncMetadata localMetadata, SyncMetadata remoteMetadata) {
+        Names.requireScope(scope);
+        Names.requireType(type);
+        Names.requireId(id);
+        if (localMetadata == null || remoteMetadata == null) {
+            throw new InvalidInputException("invalid_metadata", type + " '" + id + "': "
+                    + (localMetadata == null ? "local" : "remote") + " metadata is null");
+        }
+        ConflictType ct = ConflictType.classify(localMetadata.version(), localMetadata.needsSync(), localVersion == null,
+                remoteMetadata.version(), remoteVersion == null);
+        if (ct == null || !ct.isConflict()) {
+            return Optional.empty();
+        }
+        return Optional.of(new SyncConflict(null, scope, type, id, ct, localVersion == null ? null : localVersion.deepCopy(),
+                remoteVersion == null ? null : remoteVersion.deepCopy(), null, localMetadata.lastModified(),
+                remoteMetadata.lastModified(), remoteMetadata.version()));
+    }
+
+    /**
+     * The seed's {@code resolveConflict(conflict, strategy)}: settles an open conflict by what
+     * {@code strategy} decides for it (as the type's policy would have: {@code local},
+     * {@code remote}, {@code latest} by HLC, {@code highest}, or {@code merge} with the type's
+     * field rules). A person's own choice goes through {@link #resolve} instead.
+     *
+     * @return the document afterwards
+     * @throws InvalidInputException when {@code conflict} or {@code strategy} is null, the
+     *     strategy is {@code manual} (the conflict already waits for a person), the conflict has
+     *     no id (it was only detected) or is no longer open; then nothing is written
+     */
+    public Document<ObjectNode> resolveConflict(SyncConflict conflict, ConflictResolutionStrategy strategy) {
+        client.ensureOpen();
+        if (conflict == null) {
+            throw new InvalidInputException("invalid_conflict", "conflict is null");
+        }
+        if (strategy == null) {
+            throw new InvalidInputException("invalid_strategy", "strategy of conflict " + conflict.conflictId() + " is null");
+        }
+        if (strategy == ConflictResolutionStrategy.MANUAL) {
+            throw new InvalidInputException("invalid_strategy", "conflict " + conflict.conflictId()
+                    + ": manual leaves it to a person; resolve it with resolve(conflictId, Resolution) and their choice");
+        }
+        if (conflict.conflictId() == null) {
+            throw new InvalidInputException("invalid_conflict", conflict.type() + " '" + conflict.id()
+                    + "': only an open conflict (from openConflicts()) can be resolved; this one was only detected");
+        }
+        return resolve(conflict.conflictId(), conflicts.decide(conflict.conflictId(), strategy));
     }
 
     /**

@@ -8,7 +8,7 @@ import dev.syncline.core.Json;
 import dev.syncline.core.Names;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Flow;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -100,16 +100,22 @@ public final class Documents {
     }
 
     /**
-     * Watches one document: its current state at once (empty when absent), then its state after
-     * every committed change, in commit order.
+     * Watches one document: calls {@code listener} with its current state at once (empty when
+     * absent), then with its state after every committed change, in commit order, none skipped;
+     * on the client's executor, one call at a time. (No background sync is asked for: this is the
+     * tools' view; a {@link Repository} watch asks for one.)
      *
-     * @throws InvalidInputException when a name is bad
+     * @return the handle that ends the watch
+     * @throws InvalidInputException when a name is bad or {@code listener} is null
      */
-    public Flow.Publisher<Optional<Document<ObjectNode>>> watch(String scope, String type, String id) {
+    public ListenerToken watch(String scope, String type, String id, Consumer<Optional<Document<ObjectNode>>> listener) {
         client.ensureOpen();
         checkKey(scope, type, id);
+        if (listener == null) {
+            throw new InvalidInputException("invalid_listener", "listener of " + type + " '" + id + "' is null");
+        }
         return client.watches().document(scope, type, id, c -> LocalStore.get(c, scope, type, id).orElse(null),
-                d -> Optional.ofNullable(d).map(SyncClient::untyped), DocumentChanged::after);
+                d -> Optional.ofNullable(d).map(SyncClient::untyped), DocumentChanged::after, listener);
     }
 
     private UnaryOperator<ObjectNode> checker(String type) {
@@ -119,7 +125,7 @@ public final class Documents {
         }
         return data -> {
             try {
-                Json.mapper().treeToValue(data, registered.javaClass());
+                client.entityJson().read(data, registered.javaClass());
                 return data;
             } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
                 throw new InvalidInputException("invalid_data", type + ": data does not read as "

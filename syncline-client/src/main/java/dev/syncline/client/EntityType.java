@@ -11,7 +11,7 @@ import java.util.function.Function;
 
 /**
  * How an app's entity class is stored and synced: its type name, Java class (a record or POJO
- * mapped with Jackson), how to find an entity's scope and id, its push priority, its conflict
+ * mapped with the client's Jackson mapper, see {@link SyncClientBuilder#objectMapper}), how to find an entity's scope and id, its push priority, its conflict
  * strategy and the fields it is queried by. Immutable and thread-safe once built.
  *
  * <pre>{@code

@@ -9,7 +9,7 @@ import dev.syncline.core.Names;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Flow;
+import java.util.function.Consumer;
 
 /**
  * The outbox as the app sees it: every local change waits here, durably and in push order, until
@@ -73,11 +73,18 @@ public final class PendingOperationsManager {
     }
 
     /**
-     * Watches the outbox: emits the outstanding operations at once and after every change to the
-     * outbox (newest state when changes come faster than the subscriber takes them).
+     * Watches the outbox: calls {@code listener} with the outstanding operations at once and after
+     * every change to the outbox (the newest state when changes come faster than it takes them),
+     * on the client's executor, one call at a time.
+     *
+     * @return the handle that ends the watch
+     * @throws InvalidInputException when {@code listener} is null
      */
-    public Flow.Publisher<List<PendingOperation>> watchPendingOperations() {
-        return watches.query(e -> e == OutboxChanged.INSTANCE, outbox::list);
+    public ListenerToken watchPendingOperations(Consumer<List<PendingOperation>> listener) {
+        if (listener == null) {
+            throw new InvalidInputException("invalid_listener", "pending operations listener is null");
+        }
+        return watches.query(e -> e == OutboxChanged.INSTANCE, outbox::list, listener);
     }
 
     /** @return ok, or degraded with reasons (too many pending, oldest too old, failed operations) */

@@ -388,7 +388,7 @@ public final class Query {
         }
         JsonNode node;
         try {
-            node = v instanceof JsonNode j ? j : Json.mapper().valueToTree(v);
+            node = v instanceof JsonNode j ? j : Json.valueToTree(v);
         } catch (IllegalArgumentException e) {
             node = null;
         }

@@ -1,23 +1,26 @@
 package dev.syncline.client;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.syncline.client.internal.json.EntityJson;
 import dev.syncline.client.internal.store.DocumentChanged;
 import dev.syncline.client.internal.store.LocalStore;
 import dev.syncline.client.internal.store.StoredDocument;
 import dev.syncline.core.InvalidInputException;
 import dev.syncline.core.Json;
 import dev.syncline.core.Names;
+import dev.syncline.core.SyncConflict;
 import dev.syncline.core.SyncStatus;
+import dev.syncline.core.SynclineException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Flow;
+import java.util.function.Consumer;
 
 /**
  * The cache-aside repository of one entity type: reads answer from the local store at once, and
  * each write changes the document, its {@link dev.syncline.core.SyncMetadata} and the outbox in
  * one SQLite transaction, on disk before the method returns. Watchers
- * ({@link #watch}, {@link #watchAll}, {@link #watchQuery}) emit the current result at once and
+ * ({@link #watch}, {@link #watchAll}, {@link #watchQuery}) get the current result at once and
  * again after every change, on the client's executor, never on the writer's thread.
  *
  * <p>Every method checks its arguments first and throws {@link InvalidInputException} naming the
@@ -29,11 +32,13 @@ public final class Repository<T> {
     private final SyncClient client;
     private final EntityType<T> type;
     private final LocalStore store;
+    private final EntityJson json;
 
     Repository(SyncClient client, EntityType<T> type) {
         this.client = client;
         this.type = type;
         this.store = client.store();
+        this.json = client.entityJson();
     }
 
     /** @return the entity type of this repository */
@@ -71,13 +76,13 @@ public final class Repository<T> {
         if (fields == null || fields.isEmpty()) {
             throw new InvalidInputException("invalid_data", type.name() + " patch of '" + id + "' has no fields");
         }
-        ObjectNode patch = Json.mapper().createObjectNode();
+        ObjectNode patch = Json.object();
         for (Map.Entry<String, ?> e : fields.entrySet()) {
             if (e.getKey() == null || e.getKey().isEmpty()) {
                 throw new InvalidInputException("invalid_data", type.name() + " patch of '" + id + "' has an empty field name");
             }
             try {
-                patch.set(e.getKey(), Json.mapper().valueToTree(e.getValue()));
+                patch.set(e.getKey(), json.tree(e.getValue()));
             } catch (IllegalArgumentException ex) {
                 throw new InvalidInputException("invalid_data", type.name() + " patch of '" + id + "': field '" + e.getKey()
                         + "' cannot be serialised: " + ex.getMessage());
@@ -85,7 +90,7 @@ public final class Repository<T> {
         }
         LocalStore.WriteOutcome out = store.write(scope, type.name(), id, new LocalStore.Patch(patch), type.priority(),
                 this::checkReadable);
-        return SyncClient.typed(out.after(), type.javaClass());
+        return typed(out.after());
     }
 
     /**
@@ -126,7 +131,7 @@ public final class Repository<T> {
     public Optional<Document<T>> document(String scope, String id) {
         client.ensureOpen();
         checkKey(scope, id);
-        return store.get(scope, type.name(), id).map(d -> SyncClient.typed(d, type.javaClass()));
+        return store.get(scope, type.name(), id).map(d -> typed(d));
     }
 
     /**
@@ -155,7 +160,7 @@ public final class Repository<T> {
     public List<Document<T>> withStatus(SyncStatus... statuses) {
         client.ensureOpen();
         return store.withStatus(type.name(), SyncClient.checkStatuses(statuses)).stream()
-                .map(d -> SyncClient.typed(d, type.javaClass())).toList();
+                .map(d -> typed(d)).toList();
     }
 
     /** @return documents with a change waiting or being pushed */
@@ -174,44 +179,143 @@ public final class Repository<T> {
     }
 
     /**
-     * Watches one entity: emits its current value at once (empty when absent or deleted), then its
-     * value after every committed change to it, in commit order, none skipped. Values wait in an
-     * unbounded per-subscription buffer while the subscriber has no demand, so request promptly.
-     *
-     * @throws InvalidInputException when a name is bad
+     * @return the open conflicts of this type, oldest first, with both sides as {@code T}
+     * @throws dev.syncline.core.SynclineException when a stored side no longer reads as {@code T}
      */
-    public Flow.Publisher<Optional<T>> watch(String scope, String id) {
+    public List<TypedConflict<T>> conflicts() {
         client.ensureOpen();
-        checkKey(scope, id);
-        return client.watches().document(scope, type.name(), id,
-                c -> LocalStore.get(c, scope, type.name(), id).orElse(null),
-                (StoredDocument d) -> d == null || d.deleted() ? Optional.<T>empty()
-                        : Optional.ofNullable(SyncClient.typed(d, type.javaClass()).value()),
-                DocumentChanged::after);
-    }
-
-    /** @return a publisher of every live entity of this type (see {@link #watchQuery}) */
-    public Flow.Publisher<List<T>> watchAll() {
-        return watchQuery(Query.all());
+        return client.conflicts().openConflicts().stream().filter(c -> c.type().equals(type.name()))
+                .map(c -> client.typedValues().typed(type, c)).toList();
     }
 
     /**
-     * Watches a query: emits its result at once and again after every commit that changes a
-     * document of this type. When commits come faster than the subscriber takes them, it gets the
-     * newest result (never an older one after a newer).
-     *
-     * @throws InvalidInputException when the query is null, or filters or sorts on a field that is
-     *     not a declared index
+     * @return the open conflict {@code conflictId} as {@code T}, if it is open
+     * @throws InvalidInputException when the id is blank or the conflict is of another type
      */
-    public Flow.Publisher<List<T>> watchQuery(Query query) {
+    public Optional<TypedConflict<T>> conflict(String conflictId) {
+        return client.conflicts().openConflict(conflictId).map(this::conflict);
+    }
+
+    /**
+     * Reads any conflict of this type as {@code T}: one from the inbox or its watch, one a
+     * {@link ConflictResolver} receives, or one {@link ConflictResolutionService#detectConflict}
+     * found.
+     *
+     * @throws InvalidInputException when {@code conflict} is null or of another type
+     */
+    public TypedConflict<T> conflict(SyncConflict conflict) {
+        return client.typedValues().typed(type, conflict);
+    }
+
+    /**
+     * Settles an open conflict of this type with {@code value} ({@link Resolution#useEntity}),
+     * queued to be pushed on top of the server's version.
+     *
+     * @return the document afterwards
+     * @throws InvalidInputException when the conflict is null, not open, of another type, or
+     *     {@code value} is null or another document (scope or id); nothing is written
+     */
+    public Document<T> resolve(TypedConflict<T> conflict, T value) {
+        return resolve(conflict, Resolution.useEntity(value));
+    }
+
+    /**
+     * Settles an open conflict of this type ({@link ConflictResolutionService#resolve}).
+     *
+     * @return the document afterwards
+     * @throws InvalidInputException as {@link ConflictResolutionService#resolve} does, or when the
+     *     conflict is null or of another type
+     */
+    public Document<T> resolve(TypedConflict<T> conflict, Resolution resolution) {
+        client.ensureOpen();
+        if (conflict == null) {
+            throw new InvalidInputException("invalid_conflict", type.name() + ": conflict is null");
+        }
+        if (!conflict.json().type().equals(type.name())) {
+            throw new InvalidInputException("invalid_conflict", "conflict " + conflict.conflictId() + " is of type '"
+                    + conflict.json().type() + "', not '" + type.name() + "'");
+        }
+        if (conflict.conflictId() == null) {
+            throw new InvalidInputException("invalid_conflict", type.name() + " '" + conflict.id()
+                    + "': only an open conflict can be resolved; this one was only detected");
+        }
+        client.conflicts().resolve(conflict.conflictId(), resolution);
+        return document(conflict.scope(), conflict.id()).orElseGet(() -> new Document<>(conflict.scope(), type.name(),
+                conflict.id(), null, true, new dev.syncline.core.SyncMetadata(0, "", null, false, SyncStatus.SYNCED, 0, null)));
+    }
+
+    /**
+     * Watches one entity: calls {@code listener} with its current value at once (empty when absent
+     * or deleted), then with its value after every committed change to it, in commit order, none
+     * skipped. Calls come on the client's executor, never on the writer's thread, one at a time
+     * (never overlapping), each after the one before; a slow listener delays only its own watch.
+     * When a background sync coordinator is running, watching also asks it for a sync of this
+     * type (the seed's cache-aside read: local data first, then a sync in the background), without
+     * waiting for it. For a {@code Flow.Publisher}, see {@link dev.syncline.client.flow.SynclineFlow}.
+     *
+     * @param listener receives the values; should be quick; an exception it throws is logged
+     * @return the handle that ends the watch
+     * @throws InvalidInputException when a name is bad or {@code listener} is null
+     */
+    public ListenerToken watch(String scope, String id, Consumer<Optional<T>> listener) {
+        client.ensureOpen();
+        checkKey(scope, id);
+        requireListener(listener);
+        ListenerToken token = client.watches().document(scope, type.name(), id,
+                c -> LocalStore.get(c, scope, type.name(), id).orElse(null),
+                (StoredDocument d) -> d == null || d.deleted() ? Optional.<T>empty()
+                        : Optional.ofNullable(typed(d).value()),
+                DocumentChanged::after, listener);
+        syncInBackground();
+        return token;
+    }
+
+    /**
+     * Watches every live entity of this type (see {@link #watchQuery}).
+     *
+     * @return the handle that ends the watch
+     * @throws InvalidInputException when {@code listener} is null
+     */
+    public ListenerToken watchAll(Consumer<List<T>> listener) {
+        return watchQuery(Query.all(), listener);
+    }
+
+    /**
+     * Watches a query: calls {@code listener} with its result at once and again after every commit
+     * that changes a document of this type. When commits come faster than the listener takes
+     * them, it gets the newest result (never an older one after a newer). Threading and the
+     * background sync as for {@link #watch}.
+     *
+     * @return the handle that ends the watch
+     * @throws InvalidInputException when the query is null or filters on an undeclared field, or
+     *     {@code listener} is null
+     */
+    public ListenerToken watchQuery(Query query, Consumer<List<T>> listener) {
         client.ensureOpen();
         checkQuery(query);
+        requireListener(listener);
         String name = type.name();
-        return client.watches().query(e -> e instanceof DocumentChanged d && d.type().equals(name), () -> run(query));
+        ListenerToken token = client.watches().query(e -> e instanceof DocumentChanged d && d.type().equals(name),
+                () -> run(query), listener);
+        syncInBackground();
+        return token;
+    }
+
+    /** As the seed's repository does on watch: ask for a sync of this type, never wait for it. */
+    private void syncInBackground() {
+        if (client.serverUrl().isPresent()) {
+            client.coordinator().watched(type.name());
+        }
+    }
+
+    private void requireListener(Object listener) {
+        if (listener == null) {
+            throw new InvalidInputException("invalid_listener", type.name() + ": listener is null");
+        }
     }
 
     private List<T> run(Query q) {
-        return store.query(type.name(), q, false).stream().map(d -> SyncClient.typed(d, type.javaClass()).value()).toList();
+        return store.query(type.name(), q, false).stream().map(d -> typed(d).value()).toList();
     }
 
     private void checkQuery(Query query) {
@@ -254,24 +358,38 @@ public final class Repository<T> {
     /** Serialises straight to text (one pass; the store needs nothing else). */
     private String toJson(T entity) {
         requireEntity(entity);
-        String json;
+        String text;
         try {
-            json = Json.mapper().writeValueAsString(entity);
+            text = json.write(entity);
         } catch (com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
             String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.toString();
             throw new InvalidInputException("invalid_data", type.name() + ": cannot serialise "
                     + entity.getClass().getSimpleName() + ": " + why);
         }
-        if (json.isEmpty() || json.charAt(0) != '{') {
+        if (text.isEmpty() || text.charAt(0) != '{') {
             throw new InvalidInputException("invalid_data", type.name() + ": " + entity.getClass().getSimpleName()
                     + " does not serialise to a JSON object");
         }
-        return json;
+        return text;
+    }
+
+    /** Reads a stored row as this type's entity, with the client's mapper. */
+    Document<T> typed(StoredDocument d) {
+        T value = null;
+        if (d.data() != null && !d.deleted()) {
+            try {
+                value = json.read(d.data(), type.javaClass());
+            } catch (java.io.IOException e) {
+                throw new SynclineException("stored " + d.type() + " '" + d.id() + "' in scope '" + d.scope()
+                        + "' cannot be read as " + type.javaClass().getSimpleName() + ": " + e.getMessage(), e);
+            }
+        }
+        return new Document<>(d.scope(), d.type(), d.id(), value, d.deleted(), d.sync());
     }
 
     private ObjectNode checkReadable(ObjectNode data) {
         try {
-            Json.mapper().treeToValue(data, type.javaClass());
+            json.read(data, type.javaClass());
             return data;
         } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
             throw new InvalidInputException("invalid_data", type.name() + ": the data no longer reads as "

@@ -6,7 +6,8 @@ import dev.syncline.core.SyncConflict;
 
 /**
  * What settles a {@link SyncConflict}: keep this replica's side, take the server's, write a given
- * value, delete, or leave it to a person ({@link #manual()}). Immutable and thread-safe.
+ * value (JSON, or the app's entity with {@link #useEntity}), delete, or leave it to a person
+ * ({@link #manual()}). Immutable and thread-safe (a {@link UseEntity} as far as its entity is).
  */
 public sealed interface Resolution {
     /** Keep this replica's data (or its delete) and push it on top of the server's version. */
@@ -29,6 +30,22 @@ public sealed interface Resolution {
                 throw new InvalidInputException("invalid_resolution", "a supplied value must be a JSON object, not null");
             }
             value = value.deepCopy();
+        }
+    }
+
+    /**
+     * Write the app's entity {@code entity} on top of the server's version: the typed form of
+     * {@link UseValue}. It is turned into JSON with the client's mapper when the conflict is
+     * settled, and must be an instance of the type's entity class with the conflict's scope and id.
+     *
+     * @param entity the new value
+     */
+    record UseEntity(Object entity) implements Resolution {
+        /** @throws InvalidInputException when {@code entity} is null */
+        public UseEntity {
+            if (entity == null) {
+                throw new InvalidInputException("invalid_resolution", "a supplied entity must not be null; use delete() to delete");
+            }
         }
     }
 
@@ -56,6 +73,14 @@ public sealed interface Resolution {
      */
     static Resolution useValue(ObjectNode value) {
         return new UseValue(value);
+    }
+
+    /**
+     * @return write the app's entity {@code entity} (converted with the client's mapper)
+     * @throws InvalidInputException when {@code entity} is null
+     */
+    static <T> Resolution useEntity(T entity) {
+        return new UseEntity(entity);
     }
 
     /** @return delete the document */

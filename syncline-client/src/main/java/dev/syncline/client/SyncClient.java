@@ -369,6 +369,14 @@ public final class SyncClient implements AutoCloseable {
         return parts.watches;
     }
 
+    dev.syncline.client.internal.json.EntityJson entityJson() {
+        return parts.entityJson;
+    }
+
+    TypedValues typedValues() {
+        return parts.typedValues;
+    }
+
     Clock clock() {
         return parts.config.clock();
     }
@@ -384,19 +392,6 @@ public final class SyncClient implements AutoCloseable {
     static Document<ObjectNode> untyped(StoredDocument d) {
         return new Document<>(d.scope(), d.type(), d.id(), d.data() == null ? null : (ObjectNode) Json.parse(d.data()),
                 d.deleted(), d.sync());
-    }
-
-    static <T> Document<T> typed(StoredDocument d, Class<T> cls) {
-        T value = null;
-        if (d.data() != null && !d.deleted()) {
-            try {
-                value = Json.mapper().readValue(d.data(), cls);
-            } catch (java.io.IOException e) {
-                throw new SynclineException("stored " + d.type() + " '" + d.id() + "' in scope '" + d.scope()
-                        + "' cannot be read as " + cls.getSimpleName() + ": " + e.getMessage(), e);
-            }
-        }
-        return new Document<>(d.scope(), d.type(), d.id(), value, d.deleted(), d.sync());
     }
 
 }

@@ -1,5 +1,6 @@
 package dev.syncline.client;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.syncline.client.internal.store.jdbc.JdbcStorageDriver;
 import dev.syncline.client.internal.sync.SyncEngine;
 import dev.syncline.client.spi.storage.StorageDriver;
@@ -84,8 +85,27 @@ public final class SyncClientBuilder {
     private int logMaxRows = DEFAULT_LOG_MAX_ROWS;
     private Duration logMaxAge = DEFAULT_LOG_MAX_AGE;
     private boolean logRetentionSet;
+    private ObjectMapper objectMapper;
 
     SyncClientBuilder() {
+    }
+
+    /**
+     * Sets the Jackson mapper the app's entities are turned into JSON with, and read back with
+     * (default {@link JsonMapping#defaultMapper()}: java.time and {@code Optional} support, dates as
+     * ISO-8601 strings). The builder takes a copy now: changing {@code mapper} later changes
+     * nothing in the client, and the client never hands its copy out. Start from
+     * {@link JsonMapping#defaults()} to keep the default settings and add modules (Kotlin, ...).
+     * The wire format and the sync metadata do not depend on it; only the documents' data does,
+     * so every replica of a type should map it the same way.
+     *
+     * @return this builder
+     * @throws InvalidInputException when null or set twice
+     */
+    public SyncClientBuilder objectMapper(ObjectMapper mapper) {
+        requireOnce("objectMapper", objectMapper, mapper);
+        this.objectMapper = mapper.copy();
+        return this;
     }
 
     /**
@@ -256,6 +276,23 @@ public final class SyncClientBuilder {
             throw new InvalidInputException("invalid_setting", "merge rules of '" + type + "' are set twice");
         }
         return this;
+    }
+
+    /**
+     * Sets the app's own conflict policy of a registered entity type, seeing conflicts as the
+     * entity class (the typed form of {@link #conflictResolver(String, ConflictResolver)}; a
+     * type has one or the other).
+     *
+     * @return this builder
+     * @throws InvalidInputException when {@code type} or {@code resolver} is null, or a resolver
+     *     of the type is set twice; {@link #build()} refuses it when the type is not registered
+     */
+    public <T> SyncClientBuilder conflictResolver(EntityType<T> type, TypedConflictResolver<T> resolver) {
+        if (type == null || resolver == null) {
+            throw new InvalidInputException("invalid_setting", "typed conflict resolver: "
+                    + (type == null ? "entity type" : "resolver of '" + type.name() + "'") + " is null");
+        }
+        return conflictResolver(type.name(), new TypedValues.Registered<>(type, resolver));
     }
 
     /**
@@ -543,7 +580,8 @@ public final class SyncClientBuilder {
                 clock, nanoTime, random != null ? random : new java.util.SplittableRandom(), executor, scheduler,
                 streamThreadFactory, retryPolicy, maxPending, maxPendingAge, frozen(types), frozen(policies), frozen(merges),
                 frozen(resolvers), connectTimeout, requestTimeout, pushBatchSize, pullPageSize, backgroundSync,
-                coordinatorSettings, connectionTypeProvider, maxClockDrift, doneRetention, logMaxRows, logMaxAge);
+                coordinatorSettings, connectionTypeProvider, maxClockDrift, doneRetention, logMaxRows, logMaxAge,
+                objectMapper != null ? objectMapper : JsonMapping.defaultMapper());
         return ClientAssembly.open(config);
     }
 

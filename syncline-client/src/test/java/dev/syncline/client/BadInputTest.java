@@ -129,9 +129,15 @@ class BadInputTest {
         refused(() -> tracks.query(null), "query is null");
         refused(() -> tracks.query(Query.where("durationMs", "x")), "'durationMs' is not a declared index");
         refused(() -> tracks.query(Query.all().orderBy("durationMs")), "order field 'durationMs' is not a declared index");
-        refused(() -> tracks.watch("team-1", "bad id"), "id 'bad id'");
-        refused(() -> tracks.watchQuery(null), "query is null");
-        refused(() -> tracks.watchQuery(Query.where("durationMs", 1)), "not a declared index");
+        refused(() -> tracks.watch("team-1", "bad id", v -> { }), "id 'bad id'");
+        refused(() -> tracks.watch("team-1", "t1", null), "listener is null");
+        refused(() -> tracks.watchQuery(null, v -> { }), "query is null");
+        refused(() -> tracks.watchQuery(Query.where("durationMs", 1), v -> { }), "not a declared index");
+        refused(() -> tracks.watchAll(null), "listener is null");
+        refused(() -> client.pendingOperations().watchPendingOperations(null), "listener is null");
+        refused(() -> client.conflicts().watchOpenConflicts(null), "listener is null");
+        refused(() -> dev.syncline.client.flow.SynclineFlow.watch(tracks, "team-1", "bad id"), "id 'bad id'");
+        refused(() -> dev.syncline.client.flow.SynclineFlow.watchQuery(tracks, null), "query is null");
         refused(() -> tracks.withStatus(), "at least one sync status");
         refused(() -> tracks.withStatus((dev.syncline.core.SyncStatus) null), "null");
         refused(() -> client.documentsWithStatus(), "at least one");
@@ -181,7 +187,8 @@ class BadInputTest {
         refused(() -> docs.delete("team-1", "note", "n1"), "no such document");
         refused(() -> docs.get("team-1", null, "n1"), "type is missing");
         refused(() -> docs.list("team-1", "x y"), "type 'x y'");
-        refused(() -> docs.watch(null, "note", "n1"), "scope is missing");
+        refused(() -> docs.watch(null, "note", "n1", v -> { }), "scope is missing");
+        refused(() -> docs.watch("team-1", "note", "n1", null), "listener");
     }
 
     @Test

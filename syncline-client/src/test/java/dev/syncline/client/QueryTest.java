@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Flow;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -217,7 +216,7 @@ class QueryTest {
             assertThatThrownBy(() -> items.query(q)).as("%s", q).isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("item: field 'colour' is not a declared index")
                     .hasMessageContaining("declare it with EntityType.Builder.index(\"colour\")");
-            assertThatThrownBy(() -> items.watchQuery(q)).isInstanceOf(InvalidInputException.class);
+            assertThatThrownBy(() -> items.watchQuery(q, r -> { })).isInstanceOf(InvalidInputException.class);
         }
         assertThatThrownBy(() -> items.query(Query.all().orderBy("colour")))
                 .isInstanceOf(InvalidInputException.class)
@@ -376,27 +375,8 @@ class QueryTest {
     void watchQuery_withConditionsAndSortKeys_emitsTheNewResultAfterARelevantChange() {
         save(item("a", "kind", "loop", "size", 5), item("b", "kind", "stem", "size", 50));
         List<List<String>> seen = new CopyOnWriteArrayList<>();
-        items.watchQuery(Query.all().whereIn("kind", "loop", "mix").atLeast("size", 2).orderByDescending("size"))
-                .subscribe(new Flow.Subscriber<>() {
-                    @Override
-                    public void onSubscribe(Flow.Subscription s) {
-                        s.request(Long.MAX_VALUE);
-                    }
-
-                    @Override
-                    public void onNext(List<ObjectNode> result) {
-                        seen.add(result.stream().map(o -> o.get("id").asText()).toList());
-                    }
-
-                    @Override
-                    public void onError(Throwable e) {
-                        seen.add(List.of("error: " + e));
-                    }
-
-                    @Override
-                    public void onComplete() {
-                    }
-                });
+        items.watchQuery(Query.all().whereIn("kind", "loop", "mix").atLeast("size", 2).orderByDescending("size"),
+                result -> seen.add(result.stream().map(o -> o.get("id").asText()).toList()));
         await().atMost(Duration.ofSeconds(10)).until(() -> !seen.isEmpty());
         assertThat(seen.get(0)).containsExactly("a");
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.syncline.client.TrackFlow.AudioTrack;
+import dev.syncline.client.flow.SynclineFlow;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** The Flow adapters ({@link SynclineFlow}) over the listener API: the Flow rules and the delivery guarantees. */
 class WatchTest {
     @TempDir
     Path dir;
@@ -96,7 +98,7 @@ class WatchTest {
     void watch_emitsCurrentValueAtOnce_thenEveryChange() {
         tracks.save(track("t1", 0));
         Recorder<Optional<AudioTrack>> r = new Recorder<>();
-        tracks.watch("team-1", "t1").subscribe(r);
+        SynclineFlow.watch(tracks, "team-1", "t1").subscribe(r);
         await().atMost(Duration.ofSeconds(10)).until(() -> r.items.size() == 1);
         assertThat(r.items).containsExactly(Optional.of(track("t1", 0)));
 
@@ -112,7 +114,7 @@ class WatchTest {
     void documentWatcher_seesTheSyncStatusMoveThroughClaimAndAck() {
         tracks.save(track("t1", 0));
         Recorder<Optional<Document<com.fasterxml.jackson.databind.node.ObjectNode>>> r = new Recorder<>();
-        client.documents().watch("team-1", "audio_track", "t1").subscribe(r);
+        SynclineFlow.watch(client.documents(), "team-1", "audio_track", "t1").subscribe(r);
         await().atMost(Duration.ofSeconds(10)).until(() -> r.items.size() == 1);
 
         PendingOperation op = client.outbox().claim(10).get(0);
@@ -145,7 +147,7 @@ class WatchTest {
             List<Recorder<Optional<AudioTrack>>> rs = new ArrayList<>();
             for (int k = 0; k < 3; k++) {
                 Recorder<Optional<AudioTrack>> r = new Recorder<>();
-                tracks.watch("team-1", "doc" + w).subscribe(r);
+                SynclineFlow.watch(tracks, "team-1", "doc" + w).subscribe(r);
                 rs.add(r);
             }
             early.add(rs);
@@ -159,7 +161,7 @@ class WatchTest {
                     tracks.save(track(id, n));
                     if (n == writes / 2) {
                         Recorder<Optional<AudioTrack>> r = new Recorder<>();
-                        tracks.watch("team-1", id).subscribe(r); // joins mid-stream
+                        SynclineFlow.watch(tracks, "team-1", id).subscribe(r); // joins mid-stream
                         late.add(r);
                     }
                 }
@@ -195,7 +197,7 @@ class WatchTest {
     @Test
     void watchQuery_emitsAtOnceAndConvergesOnTheLatestResult_neverGoingBack() throws Exception {
         Recorder<List<AudioTrack>> r = new Recorder<>();
-        tracks.watchQuery(Query.where("projectId", "p1")).subscribe(r);
+        SynclineFlow.watchQuery(tracks, Query.where("projectId", "p1")).subscribe(r);
         await().atMost(Duration.ofSeconds(10)).until(() -> r.items.size() == 1);
         assertThat(r.items.get(0)).isEmpty();
 
@@ -221,7 +223,7 @@ class WatchTest {
     void aBlockedSubscriber_neverBlocksTheWriter() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch entered = new CountDownLatch(1);
-        tracks.watch("team-1", "t1").subscribe(new Recorder<>() {
+        SynclineFlow.watch(tracks, "team-1", "t1").subscribe(new Recorder<>() {
             @Override
             public void onNext(Optional<AudioTrack> item) {
                 entered.countDown();
@@ -246,7 +248,7 @@ class WatchTest {
     @Test
     void subscriber_receivesOnlyWhatItRequested_andNothingAfterCancel() {
         Recorder<Optional<AudioTrack>> r = new Recorder<>(1);
-        tracks.watch("team-1", "t1").subscribe(r);
+        SynclineFlow.watch(tracks, "team-1", "t1").subscribe(r);
         tracks.save(track("t1", 1));
         tracks.save(track("t1", 2));
         await().atMost(Duration.ofSeconds(10)).until(() -> r.items.size() == 1);
@@ -264,7 +266,7 @@ class WatchTest {
     @Test
     void nonPositiveRequest_signalsErrorPerFlowRule() {
         Recorder<Optional<AudioTrack>> r = new Recorder<>(0);
-        tracks.watch("team-1", "t1").subscribe(r);
+        SynclineFlow.watch(tracks, "team-1", "t1").subscribe(r);
         r.subscription.request(0);
         await().atMost(Duration.ofSeconds(10)).until(() -> r.error != null);
         assertThat(r.error).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3.9");
@@ -273,7 +275,7 @@ class WatchTest {
     @Test
     void watchPendingOperations_followsTheOutbox() {
         Recorder<List<PendingOperation>> r = new Recorder<>();
-        client.pendingOperations().watchPendingOperations().subscribe(r);
+        SynclineFlow.watchPendingOperations(client.pendingOperations()).subscribe(r);
         await().atMost(Duration.ofSeconds(10)).until(() -> r.items.size() == 1);
         assertThat(r.items.get(0)).isEmpty();
         tracks.save(track("t1", 1));
@@ -284,9 +286,20 @@ class WatchTest {
     }
 
     @Test
+    void aQueryOnAnUndeclaredField_reachesTheSubscriberAsOnError() {
+        Recorder<List<AudioTrack>> r = new Recorder<>();
+        SynclineFlow.watchQuery(tracks, Query.where("durationMs", 1)).subscribe(r);
+        await().atMost(Duration.ofSeconds(10)).until(() -> r.error != null);
+        assertThat(r.error).isInstanceOf(dev.syncline.core.InvalidInputException.class)
+                .hasMessageContaining("not a declared index");
+        assertThat(r.items).isEmpty();
+        assertThat(client.watches().activeSubscriptions()).isZero();
+    }
+
+    @Test
     void close_completesEveryWatcher() {
         Recorder<List<AudioTrack>> r = new Recorder<>();
-        tracks.watchAll().subscribe(r);
+        SynclineFlow.watchAll(tracks).subscribe(r);
         await().atMost(Duration.ofSeconds(10)).until(() -> r.items.size() == 1);
         client.close();
         await().atMost(Duration.ofSeconds(10)).untilTrue(r.completed);

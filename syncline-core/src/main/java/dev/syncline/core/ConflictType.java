@@ -37,6 +37,18 @@ public enum ConflictType {
     }
 
     /**
+     * The seed's {@code conflictType.requiresUserInput}: true when both sides changed the document
+     * (an edit against an edit, or an edit against a delete), so neither can simply be taken and
+     * the choice is a person's unless the type's policy makes it; false when only one side moved.
+     * A conflict waiting in the inbox (policy {@code manual}) always has such a type.
+     *
+     * @return whether a person (or a policy standing in for one) must choose
+     */
+    public boolean requiresUserInput() {
+        return isConflict();
+    }
+
+    /**
      * Classifies from versions and deletion flags.
      *
      * @param baseVersion the server version the local change was made on

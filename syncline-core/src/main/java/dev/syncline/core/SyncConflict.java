@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * A conflict between this replica's pending change and the server's state of one document, as a
- * resolver or a person sees it. Immutable (do not modify the JSON objects) and thread-safe.
+ * resolver or a person sees it, as JSON. Immutable (do not modify the JSON objects: copy one to
+ * build a resolution) and thread-safe. The client's {@code Repository.conflict(...)} gives the same
+ * conflict with the app's entity class ({@code TypedConflict<T>}).
  *
  * @param conflictId id, stable while the conflict is open (null while a policy is deciding it)
  * @param scope scope
@@ -20,4 +22,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 public record SyncConflict(String conflictId, String scope, String type, String id, ConflictType conflictType,
         ObjectNode local, ObjectNode remote, ObjectNode base, String localHlc, String remoteHlc, long remoteVersion) {
+    /** @return {@link ConflictType#requiresUserInput()} of this conflict's type */
+    public boolean requiresUserInput() {
+        return conflictType.requiresUserInput();
+    }
 }

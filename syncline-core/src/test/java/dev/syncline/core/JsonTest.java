@@ -32,4 +32,23 @@ class JsonTest {
         assertThatThrownBy(() -> Json.parse("")).isInstanceOf(InvalidInputException.class);
         assertThat(Json.parse("{\"a\":1}").get("a").asInt()).isEqualTo(1);
     }
+
+    @Test
+    void mapper_handsOutACopy_soReconfiguringItCannotChangeTheWireFormat() {
+        record Box(String a, Object nothing) {
+        }
+        com.fasterxml.jackson.databind.ObjectMapper mine = Json.mapper();
+        mine.enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
+        mine.setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL);
+        assertThat(Json.mapper()).isNotSameAs(mine);
+        assertThat(Json.write(new Box("x", null))).isEqualTo("{\"a\":\"x\",\"nothing\":null}");
+    }
+
+    @Test
+    void readerAndNodes_readAndBuildWithTheSharedSettings() throws Exception {
+        assertThatThrownBy(() -> Json.reader().readTree("{\"a\":1,\"a\":2}"))
+                .hasMessageContaining("Duplicate");
+        assertThat(Json.object().put("a", 1).toString()).isEqualTo("{\"a\":1}");
+        assertThat(Json.array().add(1).toString()).isEqualTo("[1]");
+    }
 }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.syncline.client.Document;
 import dev.syncline.client.EntityType;
+import dev.syncline.client.ListenerToken;
 import dev.syncline.client.PendingOperation;
 import dev.syncline.client.PendingOperationsManager;
 import dev.syncline.client.Query;
@@ -21,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Flow;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -90,27 +90,12 @@ class TrackFlowGuideTest {
 
             // --- 6. Watch: the current result at once, then again after every change. ---
             List<List<AudioTrack>> seen = new CopyOnWriteArrayList<>();
-            tracks.watchQuery(Query.where("projectId", "p-42")).subscribe(new Flow.Subscriber<>() {
-                @Override
-                public void onSubscribe(Flow.Subscription s) {
-                    s.request(Long.MAX_VALUE);
-                }
-
-                @Override
-                public void onNext(List<AudioTrack> result) {
-                    seen.add(result); // e.g. hand it to the UI thread
-                }
-
-                @Override
-                public void onError(Throwable e) {
-                }
-
-                @Override
-                public void onComplete() {
-                }
-            });
+            // The listener runs on the client's executor, one call at a time; close the token to stop.
+            ListenerToken watching = tracks.watchQuery(Query.where("projectId", "p-42"),
+                    result -> seen.add(result)); // e.g. hand it to the UI thread
             tracks.save(new AudioTrack("t-3", "team-1", "p-42", "Outro", 95_000));
             await().atMost(Duration.ofSeconds(10)).until(() -> !seen.isEmpty() && seen.get(seen.size() - 1).size() == 3);
+            watching.close();
 
             // --- 7. Inspect the outbox: what waits to be pushed, in push order, and how healthy it is. ---
             PendingOperationsManager outbox = client.pendingOperations();

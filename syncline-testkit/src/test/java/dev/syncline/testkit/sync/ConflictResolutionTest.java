@@ -344,25 +344,7 @@ class ConflictResolutionTest {
         seed("{\"title\":\"v1\"}");
         java.util.concurrent.BlockingQueue<java.util.Optional<Document<ObjectNode>>> seen =
                 new java.util.concurrent.LinkedBlockingQueue<>();
-        b.documents().watch(S, T, "n1").subscribe(new java.util.concurrent.Flow.Subscriber<>() {
-            @Override
-            public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
-                s.request(Long.MAX_VALUE);
-            }
-
-            @Override
-            public void onNext(java.util.Optional<Document<ObjectNode>> item) {
-                seen.add(item);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-            }
-
-            @Override
-            public void onComplete() {
-            }
-        });
+        b.documents().watch(S, T, "n1", seen::add);
         assertThat(seen.poll(5, java.util.concurrent.TimeUnit.SECONDS)).isPresent(); // initial
         a.documents().delete(S, T, "n1");
         a.sync();

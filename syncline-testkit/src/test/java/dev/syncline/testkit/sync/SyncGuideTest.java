@@ -6,11 +6,10 @@ import dev.syncline.client.BackgroundSyncCoordinator;
 import dev.syncline.client.EntityType;
 import dev.syncline.client.PendingOperation;
 import dev.syncline.client.Repository;
-import dev.syncline.client.Resolution;
 import dev.syncline.client.SyncClient;
 import dev.syncline.client.SyncReport;
+import dev.syncline.client.TypedConflict;
 import dev.syncline.core.ConflictResolutionStrategy;
-import dev.syncline.core.SyncConflict;
 import dev.syncline.core.SyncStatus;
 import dev.syncline.core.merge.FieldRules;
 import dev.syncline.core.merge.ThreeWayMerge;
@@ -91,10 +90,10 @@ class SyncGuideTest {
                 // --- end
 
                 // --- guide: settling a conflict
-                for (SyncConflict c : client.conflicts().openConflicts()) {
-                    // Show c.local(), c.remote() and c.base() to the user, then:
-                    client.conflicts().resolve(c.conflictId(), Resolution.useValue(
-                            c.local().put("text", "second take, keeping the first as B-side")));
+                for (TypedConflict<Comment> c : notes.conflicts()) {   // this type's open conflicts, as Comments
+                    // Show c.local(), c.remote() and c.base() to the user; c.json() is the same as JSON.
+                    // Then write their choice (a Comment, checked to be this document):
+                    notes.resolve(c, new Comment(c.id(), c.scope(), "second take, keeping the first as B-side"));
                 }
                 // The resolved value is queued like any write and pushed in the background.
                 // --- end

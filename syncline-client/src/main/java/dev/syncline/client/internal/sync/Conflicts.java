@@ -73,16 +73,33 @@ public final class Conflicts {
     private final Map<String, ThreeWayMerge> merges;
     private final Map<String, ConflictResolver> resolvers;
     private final Function<String, SyncPriority> priorities;
+    private final EntityValues entityValues;
+
+    /**
+     * Turns the app's entity in a {@link Resolution.UseEntity} into the document's JSON, with the
+     * client's mapper, after checking it is the conflict's document. App code (the mapper) runs in
+     * it, so it is never called under the database lock.
+     */
+    @FunctionalInterface
+    public interface EntityValues {
+        /**
+         * @return the entity's data
+         * @throws InvalidInputException when the entity is not of the conflict's type, scope or id,
+         *     or does not map to a JSON object
+         */
+        ObjectNode toData(SyncConflict conflict, Object entity);
+    }
 
     /**
      * @param strategies strategy per type
      * @param merges field rules per type (types without one merge by latest)
      * @param resolvers custom resolvers per type (they take precedence over the strategy)
      * @param priorities push priority per type
+     * @param entityValues converts typed resolutions
      */
     public Conflicts(Database db, LocalStore store, Outbox outbox, Clock clock,
             Function<String, ConflictResolutionStrategy> strategies, Map<String, ThreeWayMerge> merges,
-            Map<String, ConflictResolver> resolvers, Function<String, SyncPriority> priorities) {
+            Map<String, ConflictResolver> resolvers, Function<String, SyncPriority> priorities, EntityValues entityValues) {
         this.db = db;
         this.store = store;
         this.outbox = outbox;
@@ -91,6 +108,7 @@ public final class Conflicts {
         this.merges = Map.copyOf(merges);
         this.resolvers = Map.copyOf(resolvers);
         this.priorities = priorities;
+        this.entityValues = Objects.requireNonNull(entityValues, "entityValues");
     }
 
     /**
@@ -162,6 +180,9 @@ public final class Conflicts {
         if (resolver != null) {
             try {
                 Resolution r = resolver.resolve(conflict);
+                if (r instanceof Resolution.UseEntity e) {
+                    r = Resolution.useValue(entityValues.toData(conflict, e.entity()));
+                }
                 return new Decision(r == null ? Resolution.manual() : r, ct, "custom");
             } catch (RuntimeException e) {
                 log.warn("conflict resolver of type {} failed on {}/{}: {}; parking the conflict", type, scope, id, e.toString());
@@ -170,11 +191,18 @@ public final class Conflicts {
         }
         ConflictResolutionStrategy s = strategies.apply(type);
         boolean localIsLatest = localIsLatest(local.lastModified(), remote == null ? null : remote.hlc());
-        Resolution r = switch (s) {
+        return new Decision(byStrategy(s, conflict, local.baseVersion(), localIsLatest), ct, s.wire());
+    }
+
+    /** What {@code s} decides for {@code conflict}, made on server version {@code baseVersion}. */
+    private Resolution byStrategy(ConflictResolutionStrategy s, SyncConflict conflict, long baseVersion, boolean localIsLatest) {
+        long rv = conflict.remoteVersion();
+        ConflictType ct = conflict.conflictType();
+        return switch (s) {
             case USE_LOCAL -> Resolution.useLocal();
             case USE_REMOTE -> Resolution.useRemote();
             case USE_LATEST -> localIsLatest ? Resolution.useLocal() : Resolution.useRemote();
-            case USE_HIGHEST_VERSION -> rv > local.baseVersion() + 1 || !localIsLatest ? Resolution.useRemote() : Resolution.useLocal();
+            case USE_HIGHEST_VERSION -> rv > baseVersion + 1 || !localIsLatest ? Resolution.useRemote() : Resolution.useLocal();
             case MANUAL -> Resolution.manual();
             case MERGE -> {
                 if (ct == ConflictType.DELETED_REMOTELY) {
@@ -183,11 +211,22 @@ public final class Conflicts {
                 if (ct == ConflictType.DELETED_LOCALLY) {
                     yield Resolution.useRemote();
                 }
-                ThreeWayMerge m = merges.getOrDefault(type, ThreeWayMerge.byLatest());
+                ThreeWayMerge m = merges.getOrDefault(conflict.type(), ThreeWayMerge.byLatest());
                 yield Resolution.useValue(m.merge(conflict.base(), conflict.local(), conflict.remote(), localIsLatest));
             }
         };
-        return new Decision(r, ct, s.wire());
+    }
+
+    /**
+     * What {@code strategy} would decide for the open conflict {@code conflictId} (the seed's
+     * {@code resolveConflict(conflict, strategy)}); apply it with {@link #resolve}.
+     *
+     * @throws InvalidInputException when no such conflict is open
+     */
+    public Resolution decide(String conflictId, ConflictResolutionStrategy strategy) {
+        ConflictRow row = SyncTables.conflict(db, conflictId).orElseThrow(() -> new InvalidInputException("not_found",
+                "no open conflict " + conflictId));
+        return byStrategy(strategy, view(row), row.baseVersion(), localIsLatest(row.localHlc(), row.remoteHlc()));
     }
 
     static boolean localIsLatest(String localHlc, String remoteHlc) {
@@ -291,6 +330,12 @@ public final class Conflicts {
         if (resolution == null || resolution instanceof Resolution.Manual) {
             throw new InvalidInputException("invalid_resolution", "resolve a conflict with local, remote, a value or delete, not "
                     + (resolution == null ? "null" : "manual"));
+        }
+        if (resolution instanceof Resolution.UseEntity e) {
+            // The app's mapper is app code: convert before the transaction, not under its lock.
+            SyncConflict open = SyncTables.conflict(db, conflictId).map(Conflicts::view)
+                    .orElseThrow(() -> new InvalidInputException("not_found", "no open conflict " + conflictId));
+            return resolve(conflictId, Resolution.useValue(entityValues.toData(open, e.entity())));
         }
         return db.write(tx -> {
             ConflictRow row = SyncTables.conflict(tx, conflictId).orElseThrow(() -> new InvalidInputException("not_found",

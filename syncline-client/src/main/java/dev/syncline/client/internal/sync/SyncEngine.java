@@ -220,7 +220,7 @@ public final class SyncEngine {
     /** The push request's body; each operation's stored JSON text goes out as it is, unparsed. */
     private byte[] request(List<Outbox.Claimed> batch) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(batch.size() * 320);
-        try (com.fasterxml.jackson.core.JsonGenerator g = Json.mapper().getFactory().createGenerator(out)) {
+        try (com.fasterxml.jackson.core.JsonGenerator g = Json.writer().createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("clientId", clientId);
             g.writeArrayFieldStart("ops");

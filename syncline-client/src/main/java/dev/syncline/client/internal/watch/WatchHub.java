@@ -1,16 +1,16 @@
 package dev.syncline.client.internal.watch;
 
+import dev.syncline.client.ListenerToken;
 import dev.syncline.client.internal.store.Database;
 import dev.syncline.client.internal.store.DocumentChanged;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -18,135 +18,142 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Live queries over the local store, as {@link Flow.Publisher}s.
+ * Live queries over the local store, delivered to listeners.
  *
  * <p>Concurrency: the database calls {@link #onCommit} on the writer's thread, after the commit and
  * still under the write lock, so events arrive here in commit order. This method only enqueues and
- * hands a drain task to the delivery executor; it never runs a query or subscriber code, so a
- * writer never waits for a watcher. Each subscription drains serially (one drain at a time, the
- * {@code wip} counter), which gives subscribers the Flow guarantee of non-overlapping signals.
+ * hands a drain task to the delivery executor; it never runs a query or listener code, so a writer
+ * never waits for a watcher. Each watch drains serially (one drain at a time, the {@code wip}
+ * counter), so a listener is never called by two threads at once, and its calls are ordered.
  *
  * <p>Two kinds of watchers: a <em>document</em> watcher receives the committed row of every write
  * to its document, in commit order, none skipped; a <em>query</em> watcher re-runs its query after
- * each relevant commit and emits the result (when commits come faster than it reads, it emits the
- * newest result once, never an older one after a newer).
+ * each relevant commit and delivers the result (when commits come faster than it reads, it
+ * delivers the newest result once, never an older one after a newer). Both deliver the current
+ * state first, at once, on the executor.
+ *
+ * <p>A listener that throws is logged and keeps its watch. A listener that also implements
+ * {@link Ending} (the Flow adapters do) hears when its watch ends: when the store closes, or when
+ * reading its value failed (then the watch is removed); a plain listener only sees the failure logged.
  */
 public final class WatchHub {
     private static final Logger log = LoggerFactory.getLogger(WatchHub.class);
 
+    /** Implemented by listeners that want to hear the end of their watch (adapters). */
+    public interface Ending {
+        /**
+         * Called once, serially after the last value, when the watch ends.
+         *
+         * @param error why reading failed; null when the store closed
+         */
+        void ended(Throwable error);
+    }
+
     private final Database db;
     private final Executor executor;
-    private final List<Sub<?>> subs = new CopyOnWriteArrayList<>();
+    private final List<Watch<?>> watches = new CopyOnWriteArrayList<>();
 
     /**
      * @param db the database whose commits are watched
-     * @param executor runs queries and subscriber callbacks
+     * @param executor runs queries and listener callbacks
      */
     public WatchHub(Database db, Executor executor) {
         this.db = Objects.requireNonNull(db, "db");
         this.executor = Objects.requireNonNull(executor, "executor");
         db.onCommit(this::onCommit);
-        db.documentRowsWanted(() -> !subs.isEmpty());
+        db.documentRowsWanted(() -> !watches.isEmpty());
     }
 
     private void onCommit(List<Object> events) {
-        for (Sub<?> s : subs) {
-            s.offer(events);
+        for (Watch<?> w : watches) {
+            w.offer(events);
         }
     }
 
     /**
-     * A publisher of one document's state: emits the current state at subscribe, then the state
-     * after every committed write to it.
+     * Watches one document: delivers the current state at once, then the state after every
+     * committed write to it.
      *
-     * @param key the document's (scope, type, id)
      * @param initial reads the current row (run under the write lock so no commit slips between)
-     * @param map turns a committed row (or null when absent) into the emitted value
+     * @param map turns a committed row (or null when absent) into the delivered value
+     * @param fromEvent the committed row an event carries
+     * @return the handle that ends the watch
      */
-    public <R, T> Flow.Publisher<T> document(String scope, String type, String id,
-            Database.ReadWork<R> initial, Function<R, T> map, Function<DocumentChanged, R> fromEvent) {
-        return subscriber -> {
-            Objects.requireNonNull(subscriber, "subscriber");
-            DocumentSub<R, T> sub = new DocumentSub<>(subscriber, map, e -> e instanceof DocumentChanged d
-                    && d.id().equals(id) && d.type().equals(type) && d.scope().equals(scope), fromEvent);
-            try {
-                db.underWriteLock(c -> {
-                    sub.items.add(new Item<>(initial.run(c)));
-                    subs.add(sub);
-                    return null;
-                });
-            } catch (RuntimeException e) {
-                subscriber.onSubscribe(sub);
-                sub.fail(e);
-                return;
-            }
-            subscriber.onSubscribe(sub);
-            sub.schedule();
-        };
+    public <R, T> ListenerToken document(String scope, String type, String id, Database.ReadWork<R> initial,
+            Function<R, T> map, Function<DocumentChanged, R> fromEvent, Consumer<? super T> listener) {
+        Objects.requireNonNull(listener, "listener");
+        DocumentWatch<R, T> w = new DocumentWatch<>(listener, map, e -> e instanceof DocumentChanged d
+                && d.id().equals(id) && d.type().equals(type) && d.scope().equals(scope), fromEvent);
+        db.underWriteLock(c -> {
+            w.items.add(new Item<>(initial.run(c)));
+            watches.add(w);
+            return null;
+        });
+        w.schedule();
+        return w::close;
     }
 
     /**
-     * A publisher of a query's result: emits it at subscribe and after every commit for which
+     * Watches a query: delivers its result at once and after every commit for which
      * {@code relevant} holds for one of its events.
+     *
+     * @return the handle that ends the watch
      */
-    public <T> Flow.Publisher<T> query(Predicate<Object> relevant, Supplier<T> run) {
-        return subscriber -> {
-            Objects.requireNonNull(subscriber, "subscriber");
-            QuerySub<T> sub = new QuerySub<>(subscriber, relevant, run);
-            // Under the write lock: a transaction that began before this subscription (and so may
-            // have decided nobody watches) has committed before the first run reads.
-            db.underWriteLock(c -> subs.add(sub));
-            subscriber.onSubscribe(sub);
-            sub.schedule();
-        };
+    public <T> ListenerToken query(Predicate<Object> relevant, Supplier<T> run, Consumer<? super T> listener) {
+        Objects.requireNonNull(listener, "listener");
+        QueryWatch<T> w = new QueryWatch<>(listener, relevant, run);
+        // Under the write lock: a transaction that began before this watch (and so may have
+        // decided nobody watches) has committed before the first run reads.
+        db.underWriteLock(c -> watches.add(w));
+        w.schedule();
+        return w::close;
     }
 
-    /** Completes every subscription (the store is closing). */
+    /** Ends every watch (the store is closing); {@link Ending} listeners hear it after their last value. */
     public void completeAll() {
-        for (Sub<?> s : subs) {
-            s.complete();
+        for (Watch<?> w : watches) {
+            w.complete();
         }
-        subs.clear();
+        watches.clear();
     }
 
-    /** @return how many subscriptions are active (for tests and status) */
+    /** @return how many watches are active (for tests and status) */
     public int activeSubscriptions() {
-        return subs.size();
+        return watches.size();
     }
 
     private record Item<R>(R value) {
     }
 
-    private abstract class Sub<T> implements Flow.Subscription, Runnable {
-        final Flow.Subscriber<? super T> subscriber;
-        final AtomicLong demand = new AtomicLong();
+    private abstract class Watch<T> implements Runnable {
+        final Consumer<? super T> listener;
         final AtomicInteger wip = new AtomicInteger();
         final AtomicBoolean done = new AtomicBoolean();
         volatile boolean completePending;
 
-        Sub(Flow.Subscriber<? super T> subscriber) {
-            this.subscriber = subscriber;
+        Watch(Consumer<? super T> listener) {
+            this.listener = listener;
         }
 
         abstract void offer(List<Object> events);
 
-        /** Emits while there is demand and something to emit; returns when it is done. */
+        /** Delivers what there is to deliver. */
         abstract void drainOnce();
 
-        @Override
-        public void request(long n) {
-            if (n <= 0) {
-                fail(new IllegalArgumentException("request must be positive (Flow rule 3.9): " + n));
+        void deliver(T value) {
+            if (done.get()) {
                 return;
             }
-            demand.accumulateAndGet(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
-            schedule();
+            try {
+                listener.accept(value);
+            } catch (RuntimeException e) {
+                log.warn("watch listener {} failed: {}", listener.getClass().getName(), e.toString(), e);
+            }
         }
 
-        @Override
-        public void cancel() {
+        void close() {
             if (done.compareAndSet(false, true)) {
-                subs.remove(this);
+                watches.remove(this);
             }
         }
 
@@ -168,55 +175,51 @@ public final class WatchHub {
                 if (done.get()) {
                     return;
                 }
-                try {
-                    drainOnce();
-                } catch (RuntimeException e) {
-                    fail(e);
+                drainOnce();
+                if (done.get()) {
                     return;
                 }
                 if (completePending && done.compareAndSet(false, true)) {
-                    subscriber.onComplete();
+                    if (listener instanceof Ending ending) {
+                        ending.ended(null);
+                    }
                     return;
                 }
                 missed = wip.addAndGet(-missed);
             } while (missed != 0);
         }
 
-        void fail(Throwable t) {
-            if (done.compareAndSet(false, true)) {
-                subs.remove(this);
-                log.warn("watcher failed: {}", t.toString());
-                subscriber.onError(t);
+        /**
+         * Reading a value failed (not the listener): an {@link Ending} listener's watch ends with
+         * the error; a plain listener's watch logs it, skips the value and stays.
+         */
+        void readFailed(RuntimeException e) {
+            if (listener instanceof Ending ending) {
+                if (done.compareAndSet(false, true)) {
+                    watches.remove(this);
+                    log.warn("watch failed: {}", e.toString());
+                    ending.ended(e);
+                }
+                return;
             }
+            log.warn("watch could not read its value; it skips it and stays: {}", e.toString(), e);
         }
 
         void complete() {
             completePending = true;
             schedule();
         }
-
-        boolean take() {
-            while (true) {
-                long d = demand.get();
-                if (d == 0) {
-                    return false;
-                }
-                if (d == Long.MAX_VALUE || demand.compareAndSet(d, d - 1)) {
-                    return true;
-                }
-            }
-        }
     }
 
-    private final class DocumentSub<R, T> extends Sub<T> {
+    private final class DocumentWatch<R, T> extends Watch<T> {
         final ConcurrentLinkedQueue<Item<R>> items = new ConcurrentLinkedQueue<>();
         final Function<R, T> map;
         final Predicate<Object> mine;
         final Function<DocumentChanged, R> fromEvent;
 
-        DocumentSub(Flow.Subscriber<? super T> subscriber, Function<R, T> map, Predicate<Object> mine,
+        DocumentWatch(Consumer<? super T> listener, Function<R, T> map, Predicate<Object> mine,
                 Function<DocumentChanged, R> fromEvent) {
-            super(subscriber);
+            super(listener);
             this.map = map;
             this.mine = mine;
             this.fromEvent = fromEvent;
@@ -239,20 +242,27 @@ public final class WatchHub {
 
         @Override
         void drainOnce() {
-            while (!done.get() && !items.isEmpty() && take()) {
-                Item<R> item = items.poll();
-                subscriber.onNext(map.apply(item.value()));
+            Item<R> item;
+            while (!done.get() && (item = items.poll()) != null) {
+                T value;
+                try {
+                    value = map.apply(item.value());
+                } catch (RuntimeException e) {
+                    readFailed(e);
+                    continue;
+                }
+                deliver(value);
             }
         }
     }
 
-    private final class QuerySub<T> extends Sub<T> {
+    private final class QueryWatch<T> extends Watch<T> {
         final Predicate<Object> relevant;
         final Supplier<T> run;
         final AtomicBoolean dirty = new AtomicBoolean(true);
 
-        QuerySub(Flow.Subscriber<? super T> subscriber, Predicate<Object> relevant, Supplier<T> run) {
-            super(subscriber);
+        QueryWatch(Consumer<? super T> listener, Predicate<Object> relevant, Supplier<T> run) {
+            super(listener);
             this.relevant = relevant;
             this.run = run;
         }
@@ -270,12 +280,15 @@ public final class WatchHub {
 
         @Override
         void drainOnce() {
-            if (!done.get() && dirty.get() && demand.get() > 0) {
-                dirty.set(false);
-                T result = run.get();
-                if (take()) {
-                    subscriber.onNext(result);
+            if (!done.get() && dirty.getAndSet(false)) {
+                T value;
+                try {
+                    value = run.get();
+                } catch (RuntimeException e) {
+                    readFailed(e);
+                    return;
                 }
+                deliver(value);
             }
         }
     }

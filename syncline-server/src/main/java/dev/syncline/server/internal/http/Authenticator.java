@@ -167,7 +167,7 @@ public final class Authenticator {
             throw unauthorized("malformed token: the " + what + " must be exactly one JSON object");
         }
         try {
-            JsonNode node = Json.mapper().readTree(text);
+            JsonNode node = Json.reader().readTree(text);
             if (node == null || !node.isObject()) {
                 throw unauthorized("malformed token: the " + what + " must be exactly one JSON object");
             }

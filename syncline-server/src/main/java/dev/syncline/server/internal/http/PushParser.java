@@ -45,7 +45,7 @@ final class PushParser {
     private static final Pattern HLC_TEXT = Pattern.compile("[\\x21-\\x7e]{1,64}");
 
     /** Reads one value at the parser's position (the body as a whole is checked for trailing tokens here). */
-    private static final ObjectReader TREES = Json.mapper().reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+    private static final ObjectReader TREES = Json.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             // Numbers as exact decimals: 1e400000 must stay 1e400000 to be judged (a double would
             // make it infinity) and a 30-digit fraction must not be rounded where a tree is written.
             .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -153,7 +153,7 @@ final class PushParser {
      * {@code ops} array, the text of its {@code data} object (or null).
      */
     private static JsonNode read(byte[] body, List<String> raw) {
-        try (JsonParser p = Json.mapper().createParser(body)) {
+        try (JsonParser p = Json.reader().createParser(body)) {
             JsonToken t = p.nextToken();
             if (t != JsonToken.START_OBJECT) {
                 return Json.parse(body); // empty, malformed or not an object: its own error, or the caller's

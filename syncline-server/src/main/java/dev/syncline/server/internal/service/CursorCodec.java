@@ -40,7 +40,7 @@ public final class CursorCodec {
 
     /** @return the cursor for {@code positions} */
     public String encode(Map<String, Long> positions) {
-        ObjectNode root = Json.mapper().createObjectNode();
+        ObjectNode root = Json.object();
         root.put("s", storeId);
         ObjectNode p = root.putObject("p");
         new TreeMap<>(positions).forEach(p::put);

@@ -46,7 +46,7 @@ abstract class SqlStore implements Store {
      * decimals, so writing the tree out again gives the values as sent, neither rounded nor
      * expanded.
      */
-    private static final ObjectReader EXACT = Json.mapper().reader()
+    private static final ObjectReader EXACT = Json.reader()
             .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
 
