@@ -5,10 +5,11 @@ import dev.syncline.client.internal.store.Database;
 import dev.syncline.client.internal.store.OutboxChanged;
 import dev.syncline.client.internal.store.SyncTables;
 import dev.syncline.client.internal.sync.SyncEngine;
-import dev.syncline.client.internal.transport.TransportException;
+import dev.syncline.client.spi.transport.LiveStream;
+import dev.syncline.client.spi.transport.StreamListener;
+import dev.syncline.client.spi.transport.TransportException;
 import dev.syncline.core.InvalidInputException;
 import dev.syncline.core.protocol.Poke;
-import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -187,7 +188,7 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
     private volatile Status status;
     private volatile boolean started;
     private volatile boolean closed;
-    private volatile InputStream stream;
+    private volatile LiveStream stream;
     private volatile boolean streamStoppedForToken;
     private volatile long streamHeardAt; // nanoTime of the stream's last line (heartbeats included)
     private ScheduledFuture<?> streamWatch;
@@ -445,15 +446,11 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
      */
     private void stopForToken(String reason) {
         publish(State.AUTHENTICATION_NEEDED, reason, false);
-        InputStream in = stream;
+        LiveStream in = stream;
         if (in != null) {
             streamStoppedForToken = true;
             stream = null;
-            try {
-                in.close();
-            } catch (java.io.IOException ignored) {
-                // closing is the point
-            }
+            in.close();
         }
     }
 
@@ -482,13 +479,27 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
                 continue;
             }
             streamStoppedForToken = false;
+            String token = engine.tokens().current();
             try {
-                engine.transport().stream(in -> {
-                    streamHeardAt = nanoTime.getAsLong();
-                    stream = in;
-                    // Pokes sent while we were not listening are lost: catch up once connected.
-                    triggerBackgroundSync("stream-connected");
-                }, this::poked, () -> streamHeardAt = nanoTime.getAsLong());
+                engine.transport().stream(token, new StreamListener() {
+                    @Override
+                    public void opened(LiveStream in) {
+                        streamHeardAt = nanoTime.getAsLong();
+                        stream = in;
+                        // Pokes sent while we were not listening are lost: catch up once connected.
+                        triggerBackgroundSync("stream-connected");
+                    }
+
+                    @Override
+                    public void line() {
+                        streamHeardAt = nanoTime.getAsLong();
+                    }
+
+                    @Override
+                    public void poke(Poke poke) {
+                        poked(poke);
+                    }
+                });
                 backoff = 250;
             } catch (TransportException e) {
                 if (closed) {
@@ -500,9 +511,10 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
                 }
                 network.recordFailure(e);
                 if (e.kind() == TransportException.Kind.UNAUTHORIZED) {
+                    engine.tokens().refuse(token);
                     log.warn("sync stopped: the server refused the token on the live stream ({}); waiting for a new one",
                             e.getMessage());
-                    stopForToken(e.getMessage()); // the transport marked the token refused
+                    stopForToken(e.getMessage());
                     continue;
                 }
                 log.debug("stream ended: {}", e.getMessage());
@@ -571,7 +583,7 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
      * answers, and the reconnect sync catches up on the pokes that were lost.
      */
     private void dropSilentStream() {
-        InputStream in = stream;
+        LiveStream in = stream;
         long silentNanos = nanoTime.getAsLong() - streamHeardAt;
         if (in == null || closed || silentNanos <= settings.streamIdleTimeout().toNanos()) {
             return;
@@ -579,11 +591,7 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
         log.info("live stream silent for {} ms (more than {} ms): dropping it", silentNanos / 1_000_000,
                 settings.streamIdleTimeout().toMillis());
         stream = null;
-        try {
-            in.close();
-        } catch (java.io.IOException ignored) {
-            // closing is the point
-        }
+        in.close();
     }
 
     /**
@@ -675,13 +683,9 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
                 // removing a listener does not fail
             }
         }
-        InputStream in = stream;
+        LiveStream in = stream;
         if (in != null) {
-            try {
-                in.close();
-            } catch (java.io.IOException ignored) {
-                // closing is the point
-            }
+            in.close();
         }
         if (streamThread != null) {
             streamThread.interrupt();

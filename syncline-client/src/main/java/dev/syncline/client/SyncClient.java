@@ -9,7 +9,11 @@ import dev.syncline.client.internal.store.StoredDocument;
 import dev.syncline.client.internal.store.SyncTables;
 import dev.syncline.client.internal.sync.Conflicts;
 import dev.syncline.client.internal.sync.SyncEngine;
-import dev.syncline.client.internal.transport.HttpTransport;
+import dev.syncline.client.internal.transport.TokenGate;
+import dev.syncline.client.spi.transport.SyncTransport;
+import dev.syncline.client.spi.transport.SyncTransportFactory;
+import dev.syncline.client.spi.transport.TransportSettings;
+import dev.syncline.client.transport.jdk.JdkHttpTransport;
 import dev.syncline.client.internal.watch.WatchHub;
 import dev.syncline.core.merge.ThreeWayMerge;
 import dev.syncline.core.ConflictResolutionStrategy;
@@ -38,7 +42,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
-import java.util.random.RandomGenerator;
+import java.util.function.DoubleSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,6 +96,7 @@ public final class SyncClient implements AutoCloseable {
     private final NetworkStateManager network;
     private final BackgroundSyncCoordinator coordinator;
     private final java.util.concurrent.ScheduledExecutorService ownedScheduler;
+    private final SyncTransport transport;
     private final StoreMaintenance maintenance;
     private volatile boolean closed;
 
@@ -147,9 +152,10 @@ public final class SyncClient implements AutoCloseable {
         this.conflictEngine = new Conflicts(db, store, outbox, clock, this::conflictStrategy, b.merges, b.resolvers,
                 this::priorityOf);
         this.conflictService = new ConflictResolutionService(this, db, conflictEngine, watches);
-        HttpTransport transport = serverUrl == null ? null : new HttpTransport(serverUrl,
-                () -> tokenProvider == null ? null : tokenProvider.get(), b.connectTimeout, b.requestTimeout);
-        this.engine = new SyncEngine(db, store, outbox, conflictEngine, transport, clientId, clock, b.nanoTime,
+        this.transport = serverUrl == null ? null : openTransport(b.transportFactory,
+                new TransportSettings(serverUrl, b.connectTimeout, b.requestTimeout));
+        this.engine = new SyncEngine(db, store, outbox, conflictEngine, transport,
+                new TokenGate(() -> tokenProvider == null ? null : tokenProvider.get()), clientId, clock, b.nanoTime,
                 b.pushBatchSize, b.pullPageSize);
         java.util.concurrent.ScheduledExecutorService scheduler = b.scheduler;
         if (scheduler == null && transport != null) {
@@ -164,7 +170,7 @@ public final class SyncClient implements AutoCloseable {
         }
         Executor callbacks = b.executor != null ? b.executor : ownedExecutor;
         this.network = new NetworkStateManager(transport, scheduler, callbacks, b.connectionTypeProvider,
-                b.random, b.nanoTime);
+                b.random, b.nanoTime, b.probeBackoffMax);
         this.coordinator = transport == null ? null : new BackgroundSyncCoordinator(this, engine, outbox, db, network,
                 scheduler, clock, b.coordinatorSettings, b.streamThreadFactory, b.nanoTime);
         if (coordinator != null && b.backgroundSync) {
@@ -178,12 +184,21 @@ public final class SyncClient implements AutoCloseable {
                 if (ownedExecutor != null) {
                     ownedExecutor.shutdownNow();
                 }
+                transport.close();
                 throw e;
             }
         }
         int recovered = outbox.recoverInFlight();
         log.debug("sync client {} opened {} ({} entity types, {} in-flight operations recovered)", clientId, db.file(),
                 typesByName.size(), recovered);
+    }
+
+    private static SyncTransport openTransport(SyncTransportFactory factory, TransportSettings settings) {
+        SyncTransport t = factory.create(settings);
+        if (t == null) {
+            throw new InvalidInputException("invalid_setting", "the transport factory returned no transport");
+        }
+        return t;
     }
 
     /** @return a new builder */
@@ -460,6 +475,9 @@ public final class SyncClient implements AutoCloseable {
         if (ownedExecutor != null) {
             ownedExecutor.shutdown();
         }
+        if (transport != null) {
+            transport.close();
+        }
         db.close();
         log.debug("sync client {} closed {}", clientId, db.file());
     }
@@ -536,7 +554,7 @@ public final class SyncClient implements AutoCloseable {
         private Executor executor;
         private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
         private boolean retrySet;
-        private RandomGenerator random;
+        private DoubleSupplier random;
         private long maxPending = 50;
         private Duration maxPendingAge = Duration.ofMinutes(60);
         private boolean healthSet;
@@ -566,6 +584,10 @@ public final class SyncClient implements AutoCloseable {
             return t;
         };
         private boolean streamThreadFactorySet;
+        private SyncTransportFactory transportFactory = JdkHttpTransport.factory();
+        private boolean transportSet;
+        private Duration probeBackoffMax = NetworkStateManager.DEFAULT_PROBE_BACKOFF_MAX;
+        private boolean probeBackoffSet;
         private Duration maxClockDrift = DEFAULT_MAX_CLOCK_DRIFT;
         private boolean driftSet;
         private Duration doneRetention = DEFAULT_DONE_OPERATION_RETENTION;
@@ -714,6 +736,40 @@ public final class SyncClient implements AutoCloseable {
             requireOnce("streamThreadFactory", streamThreadFactorySet ? streamThreadFactory : null, factory);
             this.streamThreadFactory = factory;
             this.streamThreadFactorySet = true;
+            return this;
+        }
+
+        /**
+         * Sets how the client talks to the server (default {@link JdkHttpTransport#factory()}:
+         * the JDK {@code HttpClient}, one per client, closed with the client). Pass
+         * {@link JdkHttpTransport#factory(java.net.http.HttpClient)} to use the app's own
+         * {@code HttpClient} (the client then never closes it), or another platform's
+         * {@link SyncTransportFactory}. The factory is called once, at {@link #build()} with a
+         * server URL, with that URL and the {@link #timeouts timeouts}; the client closes the
+         * transport it made when it closes.
+         *
+         * @return this builder
+         * @throws InvalidInputException when null or set twice
+         */
+        public Builder transport(SyncTransportFactory factory) {
+            requireOnce("transport", transportSet ? transportFactory : null, factory);
+            this.transportFactory = factory;
+            this.transportSet = true;
+            return this;
+        }
+
+        /**
+         * @param max cap of the health probe's backoff while the server is unreachable, 250 ms to
+         *     5 minutes (default {@link NetworkStateManager#DEFAULT_PROBE_BACKOFF_MAX 2 s}): after an
+         *     outage ends, a replica notices within about this long (sooner on a network-change
+         *     signal, see {@link NetworkStateManager#networkChanged()})
+         * @return this builder
+         * @throws InvalidInputException when null, out of range or set twice
+         */
+        public Builder probeBackoffMax(Duration max) {
+            requireOnce("probeBackoffMax", probeBackoffSet ? probeBackoffMax : null, max);
+            this.probeBackoffMax = NetworkStateManager.requireProbeBackoffMax(max);
+            this.probeBackoffSet = true;
             return this;
         }
 
@@ -916,11 +972,13 @@ public final class SyncClient implements AutoCloseable {
         }
 
         /**
-         * @param random jitter source for backoff (tests pass a seeded one)
+         * @param random jitter source for backoff: uniform doubles from 0 (inclusive) to 1
+         *     (exclusive), called from the client's threads (default: {@code ThreadLocalRandom});
+         *     tests pass a seeded one, such as {@code new SplittableRandom(seed)::nextDouble}
          * @return this builder
          * @throws InvalidInputException when null or set twice
          */
-        public Builder random(RandomGenerator random) {
+        public Builder random(DoubleSupplier random) {
             requireOnce("random", this.random, random);
             this.random = random;
             return this;
@@ -1016,7 +1074,7 @@ public final class SyncClient implements AutoCloseable {
                 }
             }
             if (random == null) {
-                random = new java.util.SplittableRandom();
+                random = () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble();
             }
             Database db = Database.open(database, durability != Durability.NORMAL);
             try {

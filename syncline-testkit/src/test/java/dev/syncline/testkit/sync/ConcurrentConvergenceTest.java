@@ -191,7 +191,7 @@ class ConcurrentConvergenceTest {
                     .token(Loopback.token("u" + index, scope))
                     .durability(Durability.NORMAL)
                     .retryPolicy(RETRY)
-                    .random(new SplittableRandom(seed * 31 + index))
+                    .random(new SplittableRandom(seed * 31 + index)::nextDouble)
                     .timeouts(Duration.ofMillis(500), Duration.ofSeconds(1))
                     // Small batches and pages: pushes pipeline several batches, pulls take several pages.
                     .batchSizes(1 + (int) ((seed + index) % 3), 2 + (int) ((seed * 7 + index) % 3))

@@ -24,7 +24,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.random.RandomGenerator;
+import java.util.function.DoubleSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -119,7 +119,7 @@ public final class Outbox {
     private final Database db;
     private final Clock clock;
     private final RetryPolicy retryPolicy;
-    private final RandomGenerator random;
+    private final DoubleSupplier random;
 
     /**
      * @param db the local store's database
@@ -127,7 +127,7 @@ public final class Outbox {
      * @param retryPolicy backoff for transient failures
      * @param random jitter source
      */
-    public Outbox(Database db, Clock clock, RetryPolicy retryPolicy, RandomGenerator random) {
+    public Outbox(Database db, Clock clock, RetryPolicy retryPolicy, DoubleSupplier random) {
         this.db = Objects.requireNonNull(db, "db");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");

@@ -5,8 +5,9 @@ import dev.syncline.client.internal.outbox.Outbox;
 import dev.syncline.client.internal.store.Database;
 import dev.syncline.client.internal.store.LocalStore;
 import dev.syncline.client.internal.store.SyncTables;
-import dev.syncline.client.internal.transport.HttpTransport;
-import dev.syncline.client.internal.transport.TransportException;
+import dev.syncline.client.internal.transport.TokenGate;
+import dev.syncline.client.spi.transport.SyncTransport;
+import dev.syncline.client.spi.transport.TransportException;
 import dev.syncline.core.Json;
 import dev.syncline.core.OperationType;
 import dev.syncline.core.protocol.Change;
@@ -103,7 +104,8 @@ public final class SyncEngine {
     private final LocalStore store;
     private final Outbox outbox;
     private final Conflicts conflicts;
-    private final HttpTransport transport;
+    private final SyncTransport transport;
+    private final TokenGate tokens;
     private final String clientId;
     private final Clock clock;
     private final LongSupplier nanoTime;
@@ -115,18 +117,20 @@ public final class SyncEngine {
 
     /**
      * @param transport the server, or null when this replica has none
+     * @param tokens the token each request carries (ignored without a transport)
      * @param clock wall time (persisted retry times)
      * @param nanoTime monotonic time: round trips, sync deadlines and the waits between retries
      * @param batchSize push batch, 1 to 500
      * @param pageSize pull page, 1 to 1000
      */
-    public SyncEngine(Database db, LocalStore store, Outbox outbox, Conflicts conflicts, HttpTransport transport,
-            String clientId, Clock clock, LongSupplier nanoTime, int batchSize, int pageSize) {
+    public SyncEngine(Database db, LocalStore store, Outbox outbox, Conflicts conflicts, SyncTransport transport,
+            TokenGate tokens, String clientId, Clock clock, LongSupplier nanoTime, int batchSize, int pageSize) {
         this.db = db;
         this.store = store;
         this.outbox = outbox;
         this.conflicts = conflicts;
         this.transport = transport;
+        this.tokens = tokens;
         this.clientId = clientId;
         this.clock = clock;
         this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
@@ -140,8 +144,13 @@ public final class SyncEngine {
     }
 
     /** @return the transport, or null when no server is configured */
-    public HttpTransport transport() {
+    public SyncTransport transport() {
         return transport;
+    }
+
+    /** @return the token state of the transport's requests, or null when no server is configured */
+    public TokenGate tokens() {
+        return transport == null ? null : tokens;
     }
 
     /** @return true on a thread that is running a sync of some replica */
@@ -151,13 +160,13 @@ public final class SyncEngine {
 
     /** @return true while the server refuses the token the next request would carry */
     public boolean authenticationNeeded() {
-        return transport != null && transport.tokenRefused();
+        return transport != null && tokens.refused();
     }
 
     /** Forgets that a token was refused (the app says it has a new one). */
     public void tokenRefreshed() {
         if (transport != null) {
-            transport.forgetRefusedToken();
+            tokens.forget();
         }
     }
 
@@ -177,19 +186,21 @@ public final class SyncEngine {
             // never touch the same document.
             List<Outbox.Claimed> prevBatch = null;
             java.util.concurrent.CompletableFuture<PushResponse> prevAnswer = null;
+            String prevToken = null;
             long prevStart = 0;
             while (true) {
                 List<Outbox.Claimed> batch = claimBatch();
                 long start = nanoTime.getAsLong();
+                String token = tokens.current();
                 java.util.concurrent.CompletableFuture<PushResponse> answer = batch.isEmpty() ? null
-                        : transport.pushAsync(request(batch));
+                        : transport.push(token, request(batch));
                 if (prevBatch != null) {
                     try {
-                        record(prevBatch, prevAnswer, prevStart, counts);
+                        record(prevBatch, prevAnswer, prevToken, prevStart, counts);
                     } catch (TransportException e) {
                         if (answer != null) {
                             try {
-                                record(batch, answer, start, counts);
+                                record(batch, answer, token, start, counts);
                             } catch (TransportException ignored) {
                                 // handled for its batch; the first failure is the one reported
                             }
@@ -202,6 +213,7 @@ public final class SyncEngine {
                 }
                 prevBatch = batch;
                 prevAnswer = answer;
+                prevToken = token;
                 prevStart = start;
             }
         });
@@ -246,8 +258,8 @@ public final class SyncEngine {
         return out.toByteArray();
     }
 
-    private void record(List<Outbox.Claimed> batch, java.util.concurrent.CompletableFuture<PushResponse> answer, long t0,
-            Counts counts) {
+    private void record(List<Outbox.Claimed> batch, java.util.concurrent.CompletableFuture<PushResponse> answer, String token,
+            long t0, Counts counts) {
         PushResponse resp;
         try {
             resp = answer.join();
@@ -255,6 +267,9 @@ public final class SyncEngine {
             Throwable cause = ce.getCause();
             TransportException e = cause instanceof TransportException te ? te
                     : new TransportException(TransportException.Kind.TRANSIENT, 0, "network", "push: " + cause, null, cause);
+            if (e.kind() == TransportException.Kind.UNAUTHORIZED) {
+                tokens.refuse(token);
+            }
             listener.failed(e);
             handlePushFailure(batch, e, counts);
             if (e.kind() == TransportException.Kind.BAD_REQUEST) {
@@ -330,7 +345,7 @@ public final class SyncEngine {
                 }
             });
             case UNAUTHORIZED -> {
-                outbox.release(ids); // the transport marked the token refused
+                outbox.release(ids); // record() marked the token refused
                 log.warn("sync stopped: the server refused the token ({}); waiting for a new one", e.getMessage());
             }
         }
@@ -361,9 +376,13 @@ public final class SyncEngine {
             PullPage page;
             do {
                 long t0 = nanoTime.getAsLong();
+                String token = tokens.current();
                 try {
-                    page = transport.pull(cursor, pageSize);
+                    page = transport.pull(token, cursor, pageSize);
                 } catch (TransportException e) {
+                    if (e.kind() == TransportException.Kind.UNAUTHORIZED) {
+                        tokens.refuse(token);
+                    }
                     listener.failed(e);
                     if (e.kind() == TransportException.Kind.UNAUTHORIZED) {
                         log.warn("sync stopped: the server refused the token ({}); waiting for a new one", e.getMessage());
