@@ -112,6 +112,8 @@ public final class SyncEngine {
     private final int batchSize;
     private final int pageSize;
     private final ReentrantLock runLock = new ReentrantLock();
+    private final Object pause = new Object();
+    private long wakeups; // guarded by pause
     private volatile Listener listener = new Listener() {
     };
 
@@ -598,25 +600,39 @@ public final class SyncEngine {
         return new SyncReport(outcome, pushed, pulled, settled, c[0], c[1], c[2], error);
     }
 
-    /** Sleeps {@code millis}, or less when the deadline comes first; false once it has passed. */
+    /**
+     * Wakes a {@link #sync} that waits between retries, so it retries now: the server became
+     * reachable again. Returns at once.
+     */
+    public void wake() {
+        synchronized (pause) {
+            wakeups++;
+            pause.notifyAll();
+        }
+    }
+
+    /**
+     * Waits {@code millis} between retries, or less when the deadline (by the monotonic time
+     * source) comes first or {@link #wake()} is called; false once the deadline has passed. A
+     * monitor wait, not a sleep, so the server coming back ends it.
+     */
     private boolean waitUntil(long deadlineNanos, long millis) {
         long left = deadlineNanos - nanoTime.getAsLong();
         if (left <= 0) {
             return false;
         }
-        long sleep = Math.min(TimeUnitMillis.toNanos(Math.max(1, millis)), left);
-        try {
-            Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+        long waitMillis = Math.max(1, Math.min(Math.max(1, millis), java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left)));
+        synchronized (pause) {
+            long seen = wakeups;
+            try {
+                if (wakeups == seen) {
+                    pause.wait(waitMillis); // one wait: a spurious wake-up only retries sooner
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
         }
         return nanoTime.getAsLong() < deadlineNanos;
-    }
-
-    private static final class TimeUnitMillis {
-        static long toNanos(long ms) {
-            return ms * 1_000_000L;
-        }
     }
 }
