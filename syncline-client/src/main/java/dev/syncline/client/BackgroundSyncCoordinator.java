@@ -48,6 +48,11 @@ import org.slf4j.LoggerFactory;
  * closing the token {@link #addStatusListener} returns. {@link #close()} stops triggers and the
  * stream and waits for a running sync to finish; the outbox is durable, so nothing is lost.
  *
+ * <p>This class is a facade; the work is done by the parts in
+ * {@code dev.syncline.client.internal.coordinator} (runs per key, what a run does, the live
+ * stream, pokes, status). Every wait goes through the client's scheduler and its monotonic time
+ * source ({@link SyncClient.Builder#scheduler}, {@link SyncClient.Builder#nanoTime}); none sleeps.
+ *
  * <p>Thread-safe.
  */
 public final class BackgroundSyncCoordinator implements AutoCloseable {
