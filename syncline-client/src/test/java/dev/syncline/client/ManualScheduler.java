@@ -21,7 +21,7 @@ import java.util.function.LongSupplier;
  * monotonic time source, so waits and round trips follow the same fake time. Records the delay of
  * every task scheduled, so a test can check what the code under test asked for.
  */
-final class ManualScheduler extends AbstractExecutorService implements ScheduledExecutorService {
+public final class ManualScheduler extends AbstractExecutorService implements ScheduledExecutorService {
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
     private final AtomicLong sequence = new AtomicLong();
     private final PriorityQueue<Task<?>> queue = new PriorityQueue<>(
@@ -30,27 +30,27 @@ final class ManualScheduler extends AbstractExecutorService implements Scheduled
     private volatile boolean shutdown;
 
     /** @return the fake monotonic time */
-    LongSupplier nanoTime() {
+    public LongSupplier nanoTime() {
         return now::get;
     }
 
     /** @return the delays of every task scheduled so far, in order */
-    synchronized List<Duration> delays() {
+    public synchronized List<Duration> delays() {
         return List.copyOf(delays);
     }
 
     /** @return how many tasks wait */
-    synchronized int pending() {
+    public synchronized int pending() {
         return (int) queue.stream().filter(t -> !t.isDone()).count();
     }
 
     /** Runs the tasks that are due now (and those they schedule that are due now). */
-    void runDue() {
+    public void runDue() {
         advance(Duration.ZERO);
     }
 
     /** Moves time forward by {@code d}, running every task that falls due on the way, in order. */
-    void advance(Duration d) {
+    public void advance(Duration d) {
         long target = now.get() + d.toNanos();
         while (true) {
             Task<?> next;
@@ -71,7 +71,7 @@ final class ManualScheduler extends AbstractExecutorService implements Scheduled
     }
 
     /** Moves time to the next waiting task and runs it (and what falls due with it). */
-    void runNext() {
+    public void runNext() {
         Task<?> next;
         synchronized (this) {
             queue.removeIf(Task::isDone);
