@@ -104,6 +104,32 @@ class ClientThreadsTest {
     }
 
     @Test
+    void close_duringASyncThatAwaitsAnAnswer_endsThatSyncAtOnce() throws Exception {
+        // Regression: once close() shut the HTTP executor down, the JDK client never completed
+        // the answer a sync on another thread waited for, and that thread waited forever.
+        try (dev.syncline.testkit.FaultyProxy hole = new dev.syncline.testkit.FaultyProxy(net.server.port())) {
+            hole.mode(dev.syncline.testkit.FaultyProxy.Mode.BLACKHOLE);
+            SyncClient a = net.client("a", hole.url(), b -> b.token(Loopback.token("alice", S))
+                    .timeouts(Duration.ofSeconds(2), Duration.ofSeconds(60)));
+            a.documents().put(S, "note", "n1", json("{\"t\":\"hello\"}"));
+            Thread syncing = new Thread(() -> {
+                try {
+                    a.sync(Duration.ofSeconds(60));
+                } catch (RuntimeException expected) {
+                    // the client closed under it
+                }
+            }, "test-sync");
+            syncing.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> hole.faults(dev.syncline.testkit.FaultyProxy.Fault.BLACKHOLED) >= 1);
+
+            a.close();
+
+            syncing.join(Duration.ofSeconds(10).toMillis());
+            assertThat(syncing.isAlive()).as("the sync ended when its client closed").isFalse();
+        }
+    }
+
+    @Test
     void close_withTheAppsHttpClient_stopsTheClientsThreads_butLeavesTheAppsClientWorking() throws Exception {
         java.util.concurrent.ExecutorService appThreads = java.util.concurrent.Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "app-http");

@@ -155,6 +155,33 @@ class TransportContractTest {
                         e -> assertThat(e.kind()).isEqualTo(TransportException.Kind.BAD_REQUEST));
     }
 
+    @ParameterizedTest
+    @MethodSource("transports")
+    void close_failsTheRequestsStillAwaitingAnAnswer_atOnce(SyncTransportFactory f) throws Exception {
+        dev.syncline.testkit.FaultyProxy hole = keep(new dev.syncline.testkit.FaultyProxy(net.server.port()));
+        hole.mode(dev.syncline.testkit.FaultyProxy.Mode.BLACKHOLE); // connects, never answers
+        SyncTransport t = f.create(new TransportSettings(URI.create(hole.url()), Duration.ofSeconds(2), Duration.ofSeconds(60)));
+        String token = Loopback.token("alice", S);
+        CompletableFuture<PushResponse> push = t.push(token, push("c1", "n1", 0, "{}"));
+        AtomicReference<Throwable> pulled = new AtomicReference<>();
+        Thread puller = new Thread(() -> {
+            try {
+                t.pull(token, null, 10);
+            } catch (Throwable e) {
+                pulled.set(e);
+            }
+        }, "contract-puller");
+        puller.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> hole.faults(dev.syncline.testkit.FaultyProxy.Fault.BLACKHOLED) >= 2);
+
+        t.close();
+
+        assertThat(push).failsWithin(Duration.ofSeconds(5));
+        puller.join(Duration.ofSeconds(5).toMillis());
+        assertThat(puller.isAlive()).as("the pull returned when the transport closed").isFalse();
+        assertThat(pulled.get()).isInstanceOf(TransportException.class);
+    }
+
     /** Records what a stream brings. */
     static final class Recorder implements StreamListener {
         final AtomicReference<LiveStream> open = new AtomicReference<>();

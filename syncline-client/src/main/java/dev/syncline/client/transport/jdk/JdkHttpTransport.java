@@ -54,6 +54,11 @@ public final class JdkHttpTransport implements SyncTransport {
     private final ExecutorService ownedExecutor;
     /** Null once closed: on Java 17 the selector thread ends only when nothing references the client. */
     private volatile HttpClient http;
+    /**
+     * Answers still awaited. Closing fails them: once the executor is shut down, the JDK client
+     * would never complete them, and a sync waiting for one would wait forever.
+     */
+    private final java.util.Set<CompletableFuture<?>> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private JdkHttpTransport(URI base, Duration requestTimeout, HttpClient http, ExecutorService ownedExecutor) {
         String b = base.toString();
@@ -112,7 +117,7 @@ public final class JdkHttpTransport implements SyncTransport {
     private HttpClient http() {
         HttpClient h = http;
         if (h == null) {
-            throw new TransportException(TransportException.Kind.TRANSIENT, 0, "closed", "the transport is closed", null, null);
+            throw closedError();
         }
         return h;
     }
@@ -148,7 +153,7 @@ public final class JdkHttpTransport implements SyncTransport {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
-        return h.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray()).handle((resp, err) -> {
+        return track(h.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray())).handle((resp, err) -> {
             if (err != null) {
                 Throwable e = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
                 if (connectFailed(e)) {
@@ -214,7 +219,7 @@ public final class JdkHttpTransport implements SyncTransport {
                 .GET().build();
         HttpResponse<InputStream> resp;
         try {
-            resp = http().send(req, HttpResponse.BodyHandlers.ofInputStream());
+            resp = await(http().sendAsync(req, HttpResponse.BodyHandlers.ofInputStream()));
         } catch (IOException e) {
             throw new TransportException(TransportException.Kind.TRANSIENT, 0, "network",
                     "stream: " + e, null, e);
@@ -277,7 +282,13 @@ public final class JdkHttpTransport implements SyncTransport {
     public void close() {
         HttpClient h = http;
         http = null;
-        if (h == null || ownedExecutor == null) {
+        if (h == null) {
+            return;
+        }
+        for (CompletableFuture<?> f : inFlight) {
+            f.completeExceptionally(closedError());
+        }
+        if (ownedExecutor == null) {
             return;
         }
         ownedExecutor.shutdownNow();
@@ -292,6 +303,44 @@ public final class JdkHttpTransport implements SyncTransport {
         }
     }
 
+    /** @return a future of {@code answer} that {@link #close()} fails if it is still open then */
+    private <T> CompletableFuture<T> track(CompletableFuture<T> answer) {
+        CompletableFuture<T> mine = new CompletableFuture<>();
+        inFlight.add(mine);
+        answer.whenComplete((v, e) -> {
+            if (e != null) {
+                mine.completeExceptionally(e);
+            } else {
+                mine.complete(v);
+            }
+        });
+        mine.whenComplete((v, e) -> inFlight.remove(mine));
+        if (http == null) {
+            mine.completeExceptionally(closedError());
+        }
+        return mine;
+    }
+
+    /** Waits for {@code answer} as {@link HttpClient#send} would, failing when the transport closes. */
+    private <T> HttpResponse<T> await(CompletableFuture<HttpResponse<T>> answer) throws IOException, InterruptedException {
+        try {
+            return track(answer).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IOException(c);
+        }
+    }
+
+    private static TransportException closedError() {
+        return new TransportException(TransportException.Kind.TRANSIENT, 0, "closed", "the transport is closed", null, null);
+    }
+
     private static HttpRequest.Builder authed(HttpRequest.Builder b, String token) {
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
@@ -302,7 +351,7 @@ public final class JdkHttpTransport implements SyncTransport {
     private byte[] send(HttpRequest req) {
         HttpResponse<byte[]> resp;
         try {
-            resp = http().send(req, HttpResponse.BodyHandlers.ofByteArray());
+            resp = await(http().sendAsync(req, HttpResponse.BodyHandlers.ofByteArray()));
         } catch (java.net.http.HttpTimeoutException e) {
             throw new TransportException(TransportException.Kind.TRANSIENT, 0, "timeout",
                     req.method() + " " + req.uri().getPath() + " timed out", null, e);
