@@ -67,8 +67,10 @@ public interface SyncTransport extends AutoCloseable {
     void stream(String token, StreamListener listener);
 
     /**
-     * Stops what this transport started (threads, connections) and releases what it opened. Calls
-     * after close fail with a {@link TransportException}. Idempotent; never throws.
+     * Stops what this transport started (threads, connections) and releases what it opened.
+     * Requests still waiting for an answer fail at once with a {@link TransportException} (a sync
+     * running on another thread must not wait forever), and so do calls after close. Idempotent;
+     * never throws.
      */
     @Override
     void close();
