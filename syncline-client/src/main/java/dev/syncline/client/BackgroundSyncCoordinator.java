@@ -188,7 +188,6 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
     private ScheduledFuture<?> periodic;
     private ScheduledFuture<?> maintenance;
     private ListenerToken networkListener;
-    private final ListenerToken wakeForegroundSync;
 
     BackgroundSyncCoordinator(SyncClient client, SyncEngine engine, Outbox outbox, Database db, NetworkStateManager network,
             ScheduledExecutorService scheduler, Clock clock, Settings settings, ThreadFactory streamThreads,
@@ -236,12 +235,6 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
                         forceBackgroundSync();
                     }
                 }, settings.streamIdleTimeout());
-        // A foreground sync() waiting between retries retries as soon as the server is back.
-        this.wakeForegroundSync = network.addListener(connected -> {
-            if (connected) {
-                engine.wake();
-            }
-        });
         engine.listener(new SyncEngine.Listener() {
             @Override
             public void phase(SyncEngine.Phase phase) {
@@ -419,7 +412,6 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
             }
         }
         runs.close();
-        wakeForegroundSync.close();
         if (networkListener != null) {
             networkListener.close();
         }

@@ -113,7 +113,6 @@ public final class SyncEngine {
     private final int pageSize;
     private final ReentrantLock runLock = new ReentrantLock();
     private final Object pause = new Object();
-    private long wakeups; // guarded by pause
     private volatile Listener listener = new Listener() {
     };
 
@@ -601,20 +600,9 @@ public final class SyncEngine {
     }
 
     /**
-     * Wakes a {@link #sync} that waits between retries, so it retries now: the server became
-     * reachable again. Returns at once.
-     */
-    public void wake() {
-        synchronized (pause) {
-            wakeups++;
-            pause.notifyAll();
-        }
-    }
-
-    /**
      * Waits {@code millis} between retries, or less when the deadline (by the monotonic time
-     * source) comes first or {@link #wake()} is called; false once the deadline has passed. A
-     * monitor wait, not a sleep, so the server coming back ends it.
+     * source) comes first; false once the deadline has passed. A timed monitor wait, not a sleep:
+     * the wait is the engine's own, on a monitor nothing else holds.
      */
     private boolean waitUntil(long deadlineNanos, long millis) {
         long left = deadlineNanos - nanoTime.getAsLong();
@@ -623,11 +611,8 @@ public final class SyncEngine {
         }
         long waitMillis = Math.max(1, Math.min(Math.max(1, millis), java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left)));
         synchronized (pause) {
-            long seen = wakeups;
             try {
-                if (wakeups == seen) {
-                    pause.wait(waitMillis); // one wait: a spurious wake-up only retries sooner
-                }
+                pause.wait(waitMillis); // one wait: a spurious wake-up only retries sooner
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
