@@ -18,4 +18,6 @@ module dev.syncline.client {
     exports dev.syncline.client;
     exports dev.syncline.client.flow;
     exports dev.syncline.client.spi.storage;
+    exports dev.syncline.client.spi.transport;
+    exports dev.syncline.client.transport.jdk;
 }

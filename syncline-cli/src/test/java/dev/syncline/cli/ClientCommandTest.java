@@ -144,7 +144,7 @@ class ClientCommandTest {
         try (dev.syncline.client.internal.store.Database db = dev.syncline.client.internal.store.Database.open(
                 dir.resolve("replica.db"), false)) {
             dev.syncline.client.internal.outbox.Outbox outbox = new dev.syncline.client.internal.outbox.Outbox(db,
-                    java.time.Clock.systemUTC(), dev.syncline.client.RetryPolicy.DEFAULT, new java.util.SplittableRandom(1));
+                    java.time.Clock.systemUTC(), dev.syncline.client.RetryPolicy.DEFAULT, new java.util.SplittableRandom(1)::nextDouble);
             for (dev.syncline.client.PendingOperation op : outbox.claim(500)) {
                 assertThat(outbox.fail(op.opId(), error, true)).isTrue();
             }

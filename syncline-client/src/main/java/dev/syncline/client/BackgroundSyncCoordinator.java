@@ -1,23 +1,22 @@
 package dev.syncline.client;
 
+import dev.syncline.client.internal.coordinator.LiveStreamReader;
+import dev.syncline.client.internal.coordinator.PokeFilter;
+import dev.syncline.client.internal.coordinator.StatusBoard;
+import dev.syncline.client.internal.coordinator.SyncPass;
+import dev.syncline.client.internal.coordinator.SyncRuns;
 import dev.syncline.client.internal.outbox.Outbox;
 import dev.syncline.client.internal.store.Database;
 import dev.syncline.client.internal.store.OutboxChanged;
 import dev.syncline.client.internal.store.SyncTables;
 import dev.syncline.client.internal.sync.SyncEngine;
-import dev.syncline.client.internal.transport.TransportException;
+import dev.syncline.client.spi.transport.TransportException;
 import dev.syncline.core.InvalidInputException;
 import dev.syncline.core.protocol.Poke;
-import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
@@ -49,13 +48,17 @@ import org.slf4j.LoggerFactory;
  * closing the token {@link #addStatusListener} returns. {@link #close()} stops triggers and the
  * stream and waits for a running sync to finish; the outbox is durable, so nothing is lost.
  *
+ * <p>This class is a facade; the work is done by the parts in
+ * {@code dev.syncline.client.internal.coordinator} (runs per key, what a run does, the live
+ * stream, pokes, status). Every wait goes through the client's scheduler and its monotonic time
+ * source ({@link SyncClientBuilder#scheduler}, {@link SyncClientBuilder#nanoTime}); none sleeps.
+ *
  * <p>Thread-safe.
  */
 public final class BackgroundSyncCoordinator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackgroundSyncCoordinator.class);
-    private static final String POKE = "poke";
-    private static final long TOKEN_CHECK_MILLIS = 250;
     private static final long MAINTENANCE_FIRST_MILLIS = 60_000;
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
     /** What the coordinator is doing. */
     public enum State {
@@ -173,50 +176,72 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
     private final Database db;
     private final NetworkStateManager network;
     private final ScheduledExecutorService scheduler;
-    private final Clock clock;
     private final Settings settings;
     private final SyncClient client;
     private final ThreadFactory streamThreads;
-    private final java.util.function.LongSupplier nanoTime;
-    private final List<Consumer<Status>> listeners = new CopyOnWriteArrayList<>();
-    private final Map<String, ScheduledFuture<?>> scheduled = new HashMap<>(); // guarded by this
-    private final Map<String, Boolean> upstreamOnly = new HashMap<>(); // guarded by this
-    private final Set<String> running = new LinkedHashSet<>(); // guarded by this
-    private final Set<String> rerun = new LinkedHashSet<>(); // guarded by this
-    private final Map<String, Long> pokes = new HashMap<>(); // guarded by this: newest poked seq per scope, not yet pulled
-    private volatile Status status;
+    private final StatusBoard status;
+    private final SyncRuns runs;
+    private final PokeFilter pokes;
+    private final LiveStreamReader stream;
     private volatile boolean started;
     private volatile boolean closed;
-    private volatile InputStream stream;
-    private volatile boolean streamStoppedForToken;
-    private volatile long streamHeardAt; // nanoTime of the stream's last line (heartbeats included)
-    private ScheduledFuture<?> streamWatch;
-    private Thread streamThread;
     private ScheduledFuture<?> periodic;
     private ScheduledFuture<?> maintenance;
-    private AutoCloseable networkListener;
+    private ListenerToken networkListener;
 
     BackgroundSyncCoordinator(SyncClient client, SyncEngine engine, Outbox outbox, Database db, NetworkStateManager network,
             ScheduledExecutorService scheduler, Clock clock, Settings settings, ThreadFactory streamThreads,
             java.util.function.LongSupplier nanoTime) {
         this.client = client;
         this.streamThreads = streamThreads;
-        this.nanoTime = nanoTime;
         this.engine = engine;
         this.outbox = outbox;
         this.db = db;
         this.network = network;
         this.scheduler = scheduler;
-        this.clock = clock;
         this.settings = settings;
-        this.status = new Status(State.IDLE, 0, 0, Set.of(), null, null);
+        this.runs = new SyncRuns(scheduler, nanoTime);
+        this.status = new StatusBoard(client::status, runs::running, clock);
+        this.pokes = new PokeFilter(scope -> SyncTables.pulledSeq(db, scope));
+        this.runs.body(new SyncPass(engine, outbox, network::isConnected, pokes, status, this::stopForToken, clock,
+                settings.debounce(), () -> closed));
+        this.stream = new LiveStreamReader(engine.transport(), engine.tokens(), scheduler, nanoTime, network::isConnected,
+                new LiveStreamReader.Events() {
+                    @Override
+                    public void opened() {
+                        // Pokes sent while we were not listening are lost: catch up once connected.
+                        triggerBackgroundSync("stream-connected");
+                    }
+
+                    @Override
+                    public void poked(Poke poke) {
+                        if (pokes.offer(poke)) {
+                            triggerBackgroundSync(SyncPass.POKE);
+                        }
+                    }
+
+                    @Override
+                    public void failed(TransportException e) {
+                        network.recordFailure(e);
+                    }
+
+                    @Override
+                    public void refused(String reason) {
+                        stopForToken(reason);
+                    }
+
+                    @Override
+                    public void tokenBack() {
+                        forceBackgroundSync();
+                    }
+                }, settings.streamIdleTimeout());
         engine.listener(new SyncEngine.Listener() {
             @Override
             public void phase(SyncEngine.Phase phase) {
                 if (phase == SyncEngine.Phase.PUSHING) {
-                    publish(State.PUSHING, null, false);
+                    status.publish(State.PUSHING, null, false);
                 } else if (phase == SyncEngine.Phase.PULLING) {
-                    publish(State.PULLING, null, false);
+                    status.publish(State.PULLING, null, false);
                 }
             }
 
@@ -247,8 +272,7 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
         if (started) {
             return;
         }
-        Thread reader = streamThreads.newThread(this::streamLoop);
-        if (reader == null) {
+        if (!stream.prepare(streamThreads)) {
             throw new InvalidInputException("invalid_setting", "streamThreadFactory returned no thread");
         }
         started = true;
@@ -259,9 +283,10 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
         });
         networkListener = network.addListener(connected -> {
             if (connected) {
-                schedule("reconnect", settings.reconnectDelay(), false);
+                stream.networkUp();
+                runs.trigger("reconnect", settings.reconnectDelay(), false);
             } else {
-                publish(State.OFFLINE, status.lastError(), false);
+                status.publish(State.OFFLINE, status.current().lastError(), false);
             }
         });
         if (!settings.periodic().isZero()) {
@@ -274,61 +299,52 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
             long first = Math.min(every, MAINTENANCE_FIRST_MILLIS);
             maintenance = scheduler.scheduleWithFixedDelay(this::cleanUp, first, every, TimeUnit.MILLISECONDS);
         }
-        if (!settings.streamIdleTimeout().isZero()) {
-            long every = Math.max(10, settings.streamIdleTimeout().toMillis() / 4);
-            streamWatch = scheduler.scheduleWithFixedDelay(this::dropSilentStream, every, every, TimeUnit.MILLISECONDS);
-        }
-        streamThread = reader;
-        streamThread.start();
+        stream.start();
         network.start();
         log.info("background sync started");
     }
 
     /**
-     * Asks for a push-then-pull soon. Returns at once. A key already scheduled is not scheduled
-     * again; a key running now runs once more after it.
+     * Asks for a push-then-pull soon (after the debounce). Returns at once. A key already
+     * scheduled is not scheduled again; a key running now runs once more after it.
      *
+     * @param syncKey names the reason, such as a screen ("open-project"); runs of one key never overlap
      * @throws InvalidInputException when {@code syncKey} is blank
      */
     public void triggerBackgroundSync(String syncKey) {
         requireKey(syncKey);
-        schedule(syncKey, settings.debounce(), false);
+        if (!closed) {
+            runs.trigger(syncKey, settings.debounce(), false);
+        }
     }
 
-    /** Asks for a push only (no pull) soon. Returns at once. */
+    /** Asks for a push only (no pull) soon, after the debounce. Returns at once. */
     public void triggerUpstreamSync() {
-        schedule("upstream", settings.debounce(), true);
+        if (!closed) {
+            runs.trigger("upstream", settings.debounce(), true);
+        }
     }
 
     /** Asks for a push-then-pull now, without debounce. Returns at once. */
     public void forceBackgroundSync() {
-        synchronized (this) {
-            ScheduledFuture<?> f = scheduled.remove("force");
-            if (f != null) {
-                f.cancel(false);
-            }
+        if (!closed) {
+            runs.triggerNow("force", false);
         }
-        schedule("force", Duration.ZERO, false);
     }
 
     /** @return true while a run is scheduled or running, or operations wait in the outbox */
     public boolean hasPendingSync() {
-        synchronized (this) {
-            if (!scheduled.isEmpty() || !running.isEmpty()) {
-                return true;
-            }
-        }
-        return outbox.pendingCount() > 0;
+        return runs.busy() || outbox.pendingCount() > 0;
     }
 
     /** @return the keys running now */
-    public synchronized Set<String> ongoingSyncKeys() {
-        return Set.copyOf(running);
+    public Set<String> ongoingSyncKeys() {
+        return runs.running();
     }
 
     /** @return the current status snapshot */
     public Status status() {
-        return status;
+        return status.current();
     }
 
     /**
@@ -338,252 +354,16 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
      * @throws InvalidInputException when {@code listener} is null
      */
     public ListenerToken addStatusListener(Consumer<Status> listener) {
-        if (listener == null) {
-            throw new InvalidInputException("invalid_listener", "listener is null");
-        }
-        listeners.add(listener);
-        return () -> listeners.remove(listener);
-    }
-
-    private void schedule(String key, Duration delay, boolean pushOnly) {
-        if (closed) {
-            return;
-        }
-        synchronized (this) {
-            if (running.contains(key)) {
-                rerun.add(key);
-                upstreamOnly.merge(key, pushOnly, Boolean::logicalAnd);
-                return;
-            }
-            if (scheduled.containsKey(key)) {
-                upstreamOnly.merge(key, pushOnly, Boolean::logicalAnd);
-                return;
-            }
-            upstreamOnly.put(key, pushOnly);
-            try {
-                scheduled.put(key, scheduler.schedule(() -> run(key), delay.toMillis(), TimeUnit.MILLISECONDS));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                log.debug("sync {} not scheduled: scheduler stopped", key);
-            }
-        }
-    }
-
-    private void run(String key) {
-        boolean pushOnly;
-        synchronized (this) {
-            scheduled.remove(key);
-            pushOnly = Boolean.TRUE.equals(upstreamOnly.remove(key));
-            running.add(key);
-        }
-        Duration retryIn = null;
-        try {
-            if (closed) {
-                return;
-            }
-            if (!network.isConnected()) {
-                publish(State.OFFLINE, status.lastError(), false);
-                return; // the reconnect trigger runs it
-            }
-            if (engine.authenticationNeeded()) {
-                stopForToken("the server refused the token; supply a new one");
-                return;
-            }
-            if (POKE.equals(key) && !pushOnly && !pokesNeedPull()) {
-                return; // nothing new on the server; local writes have their own trigger
-            }
-            publish(State.CONNECTING, null, false);
-            try {
-                engine.push();
-                if (!pushOnly) {
-                    engine.pull();
-                }
-                publish(State.IDLE, null, true);
-                long due = outbox.nextDueAt();
-                if (due >= 0) {
-                    retryIn = Duration.ofMillis(Math.max(settings.debounce().toMillis(), due - clock.millis()));
-                }
-            } catch (TransportException e) {
-                if (e.kind() == TransportException.Kind.UNAUTHORIZED) {
-                    stopForToken(e.getMessage());
-                    return;
-                }
-                publish(network.isConnected() ? State.ERROR : State.OFFLINE, e.getMessage(), false);
-                long due = outbox.nextDueAt();
-                long wait = e.retryAfter() != null ? e.retryAfter().toMillis()
-                        : due >= 0 ? due - clock.millis() : 1000;
-                if (network.isConnected() || e.status() != 0) {
-                    retryIn = Duration.ofMillis(Math.max(settings.debounce().toMillis(), wait));
-                }
-            } catch (RuntimeException e) {
-                log.warn("background sync {} failed: {}", key, e.toString());
-                publish(State.ERROR, e.toString(), false);
-            }
-        } finally {
-            boolean again;
-            boolean againPushOnly;
-            synchronized (this) {
-                running.remove(key);
-                again = rerun.remove(key);
-                againPushOnly = Boolean.TRUE.equals(upstreamOnly.remove(key));
-            }
-            if (!closed) {
-                // The run published its outcome while it still counted as running: say it is over.
-                publish(status.state(), status.lastError(), false);
-            }
-            if (again) {
-                schedule(key, Duration.ZERO, againPushOnly);
-            } else if (retryIn != null) {
-                schedule("retry", retryIn, false);
-            }
-        }
+        return status.addListener(listener);
     }
 
     /**
      * The server refused the token: tell the listeners, and close the live stream so that nothing
-     * is sent with that token again. The stream thread waits for a different token, then resumes
-     * (see {@link #streamLoop}).
+     * is sent with that token again. The stream waits for a different token, then resumes.
      */
     private void stopForToken(String reason) {
-        publish(State.AUTHENTICATION_NEEDED, reason, false);
-        InputStream in = stream;
-        if (in != null) {
-            streamStoppedForToken = true;
-            stream = null;
-            try {
-                in.close();
-            } catch (java.io.IOException ignored) {
-                // closing is the point
-            }
-        }
-    }
-
-    /**
-     * Keeps the live stream open while the server is reachable and the token is not refused. It
-     * also notices when the token provider returns a new token after a refusal (it checks every
-     * {@value #TOKEN_CHECK_MILLIS} ms, without a request) and then starts a sync at once, so the
-     * outbox drains without the app calling anything.
-     */
-    private void streamLoop() {
-        long backoff = 250;
-        boolean waitingForToken = false;
-        while (!closed) {
-            if (engine.authenticationNeeded()) {
-                waitingForToken = true;
-                sleep(TOKEN_CHECK_MILLIS);
-                continue;
-            }
-            if (waitingForToken) {
-                waitingForToken = false;
-                log.info("the token provider has a new token; background sync resumes");
-                forceBackgroundSync();
-            }
-            if (!network.isConnected()) {
-                sleep(250);
-                continue;
-            }
-            streamStoppedForToken = false;
-            try {
-                engine.transport().stream(in -> {
-                    streamHeardAt = nanoTime.getAsLong();
-                    stream = in;
-                    // Pokes sent while we were not listening are lost: catch up once connected.
-                    triggerBackgroundSync("stream-connected");
-                }, this::poked, () -> streamHeardAt = nanoTime.getAsLong());
-                backoff = 250;
-            } catch (TransportException e) {
-                if (closed) {
-                    return;
-                }
-                if (streamStoppedForToken) {
-                    streamStoppedForToken = false; // we closed it: not the network's fault
-                    continue;
-                }
-                network.recordFailure(e);
-                if (e.kind() == TransportException.Kind.UNAUTHORIZED) {
-                    log.warn("sync stopped: the server refused the token on the live stream ({}); waiting for a new one",
-                            e.getMessage());
-                    stopForToken(e.getMessage()); // the transport marked the token refused
-                    continue;
-                }
-                log.debug("stream ended: {}", e.getMessage());
-                sleep(backoff);
-                backoff = Math.min(30_000, backoff * 2);
-            } catch (RuntimeException e) {
-                if (closed) {
-                    return;
-                }
-                log.warn("stream: {}", e.toString());
-                sleep(backoff);
-                backoff = Math.min(30_000, backoff * 2);
-            } finally {
-                stream = null;
-            }
-        }
-    }
-
-    /**
-     * A poke says the scope's feed reached {@code seq}. When this replica has already pulled that
-     * far (its pulled seq is past the poke's: for example the poke of its own push, once the
-     * push-then-pull run brought it back), there is nothing to pull. Otherwise the poke is
-     * remembered and a run is triggered, which checks again when it starts.
-     */
-    private void poked(Poke poke) {
-        if (poke != null && poke.scope() != null && SyncTables.pulledSeq(db, poke.scope()) >= poke.seq()) {
-            log.debug("poke {}@{} ignored: already pulled", poke.scope(), poke.seq());
-            return;
-        }
-        if (poke != null && poke.scope() != null) {
-            synchronized (this) {
-                pokes.merge(poke.scope(), poke.seq(), Math::max);
-            }
-        }
-        triggerBackgroundSync(POKE);
-    }
-
-    /**
-     * Takes the pokes that wait and says whether a pull is needed for them: not when every one is
-     * for a seq this replica has pulled since (the run that pushed a change pulls it back, so the
-     * poke of a replica's own push usually lands here). A run of the poke key without a remembered
-     * poke (the app triggered it) pulls.
-     */
-    private boolean pokesNeedPull() {
-        Map<String, Long> waiting;
-        synchronized (this) {
-            waiting = new HashMap<>(pokes);
-            pokes.clear();
-        }
-        if (waiting.isEmpty()) {
-            return true;
-        }
-        for (Map.Entry<String, Long> e : waiting.entrySet()) {
-            if (SyncTables.pulledSeq(db, e.getKey()) < e.getValue()) {
-                return true;
-            }
-        }
-        log.debug("pokes {} need no pull: already pulled", waiting);
-        return false;
-    }
-
-    /**
-     * Drops the live stream when nothing, not even a heartbeat, came for the idle timeout: the
-     * link died without closing the connection, and a read would wait forever. The stream thread
-     * then sees a network failure: the server counts as unreachable until the health probe
-     * answers, and the reconnect sync catches up on the pokes that were lost.
-     */
-    private void dropSilentStream() {
-        InputStream in = stream;
-        long silentNanos = nanoTime.getAsLong() - streamHeardAt;
-        if (in == null || closed || silentNanos <= settings.streamIdleTimeout().toNanos()) {
-            return;
-        }
-        log.info("live stream silent for {} ms (more than {} ms): dropping it", silentNanos / 1_000_000,
-                settings.streamIdleTimeout().toMillis());
-        stream = null;
-        try {
-            in.close();
-        } catch (java.io.IOException ignored) {
-            // closing is the point
-        }
+        status.publish(State.AUTHENTICATION_NEEDED, reason, false);
+        stream.stopForToken();
     }
 
     /**
@@ -617,38 +397,6 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
         }
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void publish(State state, String error, boolean synced) {
-        Status old = status;
-        long pending;
-        long conflicts;
-        try {
-            ReplicaStatus rs = client.status();
-            pending = rs.pendingCount();
-            conflicts = rs.openConflicts();
-        } catch (RuntimeException e) {
-            pending = old.pendingCount();
-            conflicts = old.openConflicts();
-        }
-        Status s = new Status(state, pending, conflicts, ongoingSyncKeys(), error != null ? error : (state == State.IDLE ? null
-                : old.lastError()), synced ? clock.instant() : old.lastSyncAt());
-        status = s;
-        for (Consumer<Status> l : listeners) {
-            try {
-                l.accept(s);
-            } catch (RuntimeException e) {
-                log.warn("status listener failed: {}", e.toString());
-            }
-        }
-    }
-
     private static void requireKey(String key) {
         if (key == null || key.isBlank()) {
             throw new InvalidInputException("invalid_sync_key", "sync key is missing");
@@ -663,44 +411,24 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
                 return;
             }
             closed = true;
-            scheduled.values().forEach(f -> f.cancel(false));
-            scheduled.clear();
             if (periodic != null) {
                 periodic.cancel(false);
-            }
-            if (streamWatch != null) {
-                streamWatch.cancel(false);
             }
             if (maintenance != null) {
                 maintenance.cancel(false);
             }
         }
+        runs.close();
         if (networkListener != null) {
-            try {
-                networkListener.close();
-            } catch (Exception ignored) {
-                // removing a listener does not fail
-            }
+            networkListener.close();
         }
-        InputStream in = stream;
-        if (in != null) {
-            try {
-                in.close();
-            } catch (java.io.IOException ignored) {
-                // closing is the point
+        stream.close();
+        try {
+            if (!runs.awaitIdle(CLOSE_WAIT)) {
+                log.warn("background sync still running after {} s; closing anyway", CLOSE_WAIT.toSeconds());
             }
-        }
-        if (streamThread != null) {
-            streamThread.interrupt();
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            synchronized (this) {
-                if (running.isEmpty()) {
-                    break;
-                }
-            }
-            sleep(10);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         log.info("background sync stopped");
     }

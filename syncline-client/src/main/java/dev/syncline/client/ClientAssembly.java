@@ -1,5 +1,6 @@
 package dev.syncline.client;
 
+import dev.syncline.client.internal.events.SyncEvents;
 import dev.syncline.client.internal.json.EntityJson;
 import dev.syncline.client.internal.outbox.Outbox;
 import dev.syncline.client.internal.store.Database;
@@ -7,8 +8,12 @@ import dev.syncline.client.internal.store.LocalStore;
 import dev.syncline.client.internal.store.StoreMaintenance;
 import dev.syncline.client.internal.sync.Conflicts;
 import dev.syncline.client.internal.sync.SyncEngine;
-import dev.syncline.client.internal.transport.HttpTransport;
+import dev.syncline.client.internal.transport.TokenGate;
 import dev.syncline.client.internal.watch.WatchHub;
+import dev.syncline.client.spi.transport.SyncTransport;
+import dev.syncline.client.spi.transport.SyncTransportFactory;
+import dev.syncline.client.spi.transport.TransportSettings;
+import dev.syncline.core.InvalidInputException;
 import dev.syncline.core.ConflictResolutionStrategy;
 import dev.syncline.core.SyncPriority;
 import java.net.URI;
@@ -62,8 +67,10 @@ final class ClientAssembly {
     final Map<String, ConflictResolutionStrategy> policies;
     final EntityJson entityJson;
     final TypedValues typedValues;
+    /** The sync and conflict engines report here; {@link SyncClient#addSyncListener} listens. */
+    final SyncEvents events = new SyncEvents();
     final Conflicts conflicts;
-    final HttpTransport transport;
+    final SyncTransport transport;
     final SyncEngine engine;
     final ScheduledExecutorService scheduler;
     final NetworkStateManager network;
@@ -129,11 +136,15 @@ final class ClientAssembly {
         this.entityJson = new EntityJson(c.objectMapper());
         this.typedValues = new TypedValues(entityJson, typesByName);
         this.conflicts = new Conflicts(db, store, outbox, c.clock(), this::conflictStrategy, c.merges(),
-                typedValues.bind(c.resolvers()), this::priorityOf, typedValues);
-        this.transport = serverUrl == null ? null : new HttpTransport(serverUrl,
-                () -> tokenProvider == null ? null : tokenProvider.get(), c.connectTimeout(), c.requestTimeout());
-        this.engine = new SyncEngine(db, store, outbox, conflicts, transport, clientId, c.clock(), c.nanoTime(),
-                c.pushBatchSize(), c.pullPageSize());
+                typedValues.bind(c.resolvers()), this::priorityOf, typedValues, events);
+        this.transport = serverUrl == null ? null
+                : openTransport(c.transportFactory(), new TransportSettings(serverUrl, c.connectTimeout(), c.requestTimeout()));
+        if (transport != null) {
+            stops.push(transport::close);
+        }
+        this.engine = new SyncEngine(db, store, outbox, conflicts, transport,
+                new TokenGate(() -> tokenProvider == null ? null : tokenProvider.get()), clientId, c.clock(), c.nanoTime(),
+                c.pushBatchSize(), c.pullPageSize(), events);
 
         ScheduledExecutorService s = c.scheduler();
         if (s == null && transport != null) {
@@ -146,8 +157,8 @@ final class ClientAssembly {
             s = owned;
         }
         this.scheduler = s;
-        this.network = new NetworkStateManager(transport, scheduler, callbacks, c.connectionTypeProvider(), c.random(),
-                c.nanoTime());
+        this.network = new NetworkStateManager(transport, scheduler, c.connectionTypeProvider(), c.random(),
+                c.nanoTime(), c.probeBackoffMax());
         stops.push(network::close);
         log.debug("sync client {} opened {} ({} entity types, {} in-flight operations recovered)", clientId, db.file(),
                 typesByName.size(), recovered);
@@ -189,6 +200,14 @@ final class ClientAssembly {
         if (config.backgroundSync()) {
             coordinator.start();
         }
+    }
+
+    private static SyncTransport openTransport(SyncTransportFactory factory, TransportSettings settings) {
+        SyncTransport t = factory.create(settings);
+        if (t == null) {
+            throw new InvalidInputException("invalid_setting", "the transport factory returned no transport");
+        }
+        return t;
     }
 
     /** @return the coordinator, or null when the replica has no server URL */

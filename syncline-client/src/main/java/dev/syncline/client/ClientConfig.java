@@ -1,6 +1,7 @@
 package dev.syncline.client;
 
 import dev.syncline.client.spi.storage.StorageDriver;
+import dev.syncline.client.spi.transport.SyncTransportFactory;
 import dev.syncline.core.ConflictResolutionStrategy;
 import dev.syncline.core.merge.ThreeWayMerge;
 import java.net.URI;
@@ -11,9 +12,9 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
-import java.util.random.RandomGenerator;
 
 /**
  * The settings of one client, checked and frozen by {@link SyncClientBuilder#build()}: what
@@ -30,7 +31,7 @@ record ClientConfig(
         String token,
         Clock clock,
         LongSupplier nanoTime,
-        RandomGenerator random,
+        DoubleSupplier random,
         Executor executor,
         ScheduledExecutorService scheduler,
         ThreadFactory streamThreadFactory,
@@ -41,6 +42,7 @@ record ClientConfig(
         Map<String, ConflictResolutionStrategy> policies,
         Map<String, ThreeWayMerge> merges,
         Map<String, ConflictResolver> resolvers,
+        SyncTransportFactory transportFactory,
         Duration connectTimeout,
         Duration requestTimeout,
         int pushBatchSize,
@@ -48,6 +50,7 @@ record ClientConfig(
         boolean backgroundSync,
         BackgroundSyncCoordinator.Settings coordinatorSettings,
         NetworkStateManager.ConnectionTypeProvider connectionTypeProvider,
+        Duration probeBackoffMax,
         Duration maxClockDrift,
         Duration doneRetention,
         int logMaxRows,

@@ -1,34 +1,38 @@
 package dev.syncline.client;
 
-import dev.syncline.client.internal.transport.HttpTransport;
-import dev.syncline.client.internal.transport.TransportException;
+import dev.syncline.client.spi.transport.SyncTransport;
+import dev.syncline.client.spi.transport.TransportException;
+import dev.syncline.core.InvalidInputException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.SubmissionPublisher;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
-import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Whether the sync server can be reached, and how well. State comes from three sources: a health
- * probe of {@code /v1/health} (run with capped, jittered backoff while the server is unreachable,
- * and stopped while it answers), every push and pull (an answer in some round-trip time, or a
- * failure), and a manual override ({@link #setOfflineMode}, for airplane mode and tests). The JVM
- * cannot see Wi-Fi or cellular, so {@link #connectionType()} comes from a pluggable
- * {@link ConnectionTypeProvider} (Android apps supply one). Round trips and the failure window are
- * timed by the client's monotonic time source ({@link SyncClientBuilder#nanoTime}).
+ * probe of {@code /v1/health} (run while the server is unreachable, with jittered backoff from
+ * 250 ms up to a cap, {@link SyncClientBuilder#probeBackoffMax} (default
+ * {@link #DEFAULT_PROBE_BACKOFF_MAX 2 s}), and stopped while it answers), every push and pull (an
+ * answer in some round-trip time, or a failure), and a manual override ({@link #setOfflineMode},
+ * for airplane mode and tests). A network-change signal (from the {@link ConnectionTypeProvider},
+ * or the app calling {@link #networkChanged()}) probes at once, so a replica that comes back
+ * online does not wait out the backoff. The JVM cannot see Wi-Fi or cellular, so
+ * {@link #connectionType()} comes from a pluggable {@link ConnectionTypeProvider} (Android apps
+ * supply one). Round trips and the failure window are timed by the client's monotonic time
+ * source ({@link SyncClientBuilder#nanoTime}); probes wait on the client's scheduler.
  *
- * <p>Thread-safe. Listeners and subscribers are called on the client's executor.
+ * <p>Thread-safe. Listeners are called on the thread that saw the change (a probe, a sync run, or
+ * the caller of {@link #setOfflineMode}); they must be quick.
  */
 public final class NetworkStateManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NetworkStateManager.class);
@@ -38,7 +42,13 @@ public final class NetworkStateManager implements AutoCloseable {
     private static final int MAX_RECENT_FAILURES = 3;
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
     private static final Duration PROBE_MIN = Duration.ofMillis(250);
-    private static final Duration PROBE_MAX = Duration.ofSeconds(30);
+    /**
+     * Default cap of the health probe's backoff: 2 s, so a replica notices within about 2 s that
+     * an outage ended, at one cheap request per 2 s while it lasts.
+     */
+    public static final Duration DEFAULT_PROBE_BACKOFF_MAX = Duration.ofSeconds(2);
+    /** Largest cap {@link SyncClientBuilder#probeBackoffMax} accepts: 5 minutes. */
+    public static final Duration MAX_PROBE_BACKOFF_MAX = Duration.ofMinutes(5);
 
     /** The kind of link the device uses. */
     public enum ConnectionType {
@@ -54,19 +64,35 @@ public final class NetworkStateManager implements AutoCloseable {
         UNKNOWN
     }
 
-    /** Tells what link the device uses; supplied by the platform. Must be thread-safe and quick. */
+    /**
+     * Tells what link the device uses; supplied by the platform. On Android, for example, it
+     * reads {@code ConnectivityManager} and signals its network callbacks. Must be thread-safe
+     * and quick.
+     */
     @FunctionalInterface
     public interface ConnectionTypeProvider {
         /** @return the current link type */
         ConnectionType current();
+
+        /**
+         * Asks to be told when the device's network changes (a link comes up, goes down or
+         * changes type): the client then probes the server at once. The default never signals
+         * (a JVM cannot see its links); the client then finds out by probing with backoff.
+         *
+         * @param onChange to call on each change, from any thread; quick and thread-safe
+         * @return closing it stops the signals
+         */
+        default ListenerToken addChangeListener(Runnable onChange) {
+            return () -> { };
+        }
     }
 
-    private final HttpTransport transport;
+    private final SyncTransport transport;
     private final ScheduledExecutorService scheduler;
     private final ConnectionTypeProvider typeProvider;
-    private final RandomGenerator random;
+    private final DoubleSupplier random;
     private final LongSupplier nanoTime;
-    private final SubmissionPublisher<Boolean> publisher;
+    private final Duration probeMax;
     private final List<Consumer<Boolean>> listeners = new CopyOnWriteArrayList<>();
     private final Deque<Long> rtts = new ArrayDeque<>();
     private final Deque<Long> failures = new ArrayDeque<>();
@@ -75,23 +101,52 @@ public final class NetworkStateManager implements AutoCloseable {
     private volatile boolean lastPublished;
     private ScheduledFuture<?> probe; // guarded by this
     private int probeFailures; // guarded by this
+    private long probeDueAt; // guarded by this: nanoTime the scheduled probe is due
+    private ListenerToken providerSignals; // guarded by this
     private volatile boolean closed;
 
-    NetworkStateManager(HttpTransport transport, ScheduledExecutorService scheduler, Executor executor,
-            ConnectionTypeProvider typeProvider, RandomGenerator random, LongSupplier nanoTime) {
+    /**
+     * @param transport the server, or null for a replica without one (never probes)
+     * @param scheduler runs the probes (and only waits through it)
+     * @param probeMax cap of the probe's backoff, 250 ms to 5 minutes
+     */
+    NetworkStateManager(SyncTransport transport, ScheduledExecutorService scheduler,
+            ConnectionTypeProvider typeProvider, DoubleSupplier random, LongSupplier nanoTime, Duration probeMax) {
         this.transport = transport;
         this.scheduler = scheduler;
         this.typeProvider = typeProvider;
         this.random = random;
         this.nanoTime = nanoTime;
-        this.publisher = new SubmissionPublisher<>(executor, 64);
+        this.probeMax = requireProbeBackoffMax(probeMax);
     }
 
-    /** Starts probing the server (no-op without a server). */
-    void start() {
-        if (transport != null) {
-            scheduleProbe(Duration.ZERO);
+    /**
+     * @return {@code max} when it is a valid cap of the probe's backoff
+     * @throws InvalidInputException when null, under 250 ms or over 5 minutes
+     */
+    static Duration requireProbeBackoffMax(Duration max) {
+        if (max == null || max.compareTo(PROBE_MIN) < 0 || max.compareTo(MAX_PROBE_BACKOFF_MAX) > 0) {
+            throw new InvalidInputException("invalid_setting", "probeBackoffMax must be 250 ms to 5 minutes: " + max);
         }
+        return max;
+    }
+
+    /** Starts probing the server, and listening to the provider's network changes (no-op without a server). */
+    void start() {
+        if (transport == null) {
+            return;
+        }
+        ListenerToken signals;
+        try {
+            signals = typeProvider.addChangeListener(this::networkChanged);
+        } catch (RuntimeException e) {
+            log.warn("connection type provider refused a change listener: {}", e.toString());
+            signals = null;
+        }
+        synchronized (this) {
+            providerSignals = signals;
+        }
+        scheduleProbe(Duration.ZERO);
     }
 
     /** @return true when the server answers and offline mode is off */
@@ -123,6 +178,36 @@ public final class NetworkStateManager implements AutoCloseable {
         }
     }
 
+    /**
+     * The seed's {@code hasWifiConnection}: whether the server is reachable over Wi-Fi, as the
+     * {@link ConnectionTypeProvider} reports the link (on a plain JVM the type is
+     * {@link ConnectionType#UNKNOWN}, so this is false there). Apps use it to keep large
+     * transfers for Wi-Fi.
+     *
+     * @return true when {@link #isConnected()} and the link type is {@link ConnectionType#WIFI}
+     */
+    public boolean hasWifiConnection() {
+        return isConnected() && connectionType() == ConnectionType.WIFI;
+    }
+
+    /**
+     * The device's network changed (a link came up, went down or changed type): probe the server
+     * now instead of waiting out the probe's backoff, and start the backoff over. Platforms whose
+     * {@link ConnectionTypeProvider} signals changes do not need to call it. Returns at once; the
+     * probe runs on the client's scheduler. Does nothing without a server, in offline mode, or
+     * after close.
+     */
+    public void networkChanged() {
+        if (closed || transport == null || offlineOverride) {
+            return;
+        }
+        synchronized (this) {
+            probeFailures = 0;
+        }
+        log.debug("network changed: probing the sync server now");
+        scheduleProbe(Duration.ZERO);
+    }
+
     /** @return the link type from the provider, {@code NONE} in offline mode */
     public ConnectionType connectionType() {
         if (offlineOverride) {
@@ -136,27 +221,42 @@ public final class NetworkStateManager implements AutoCloseable {
         }
     }
 
-    /** @return a publisher of {@link #isConnected()} each time it changes */
-    public Flow.Publisher<Boolean> onConnectivityChanged() {
-        return publisher;
+    /**
+     * The seed's name for {@link #addListener(Consumer)}: {@code network.onConnectivityChanged(
+     * connected -> ...)} is its {@code onConnectivityChanged.listen(...)}. For a
+     * {@code Flow.Publisher}, use {@code dev.syncline.client.flow.SynclineFlow#onConnectivityChanged}.
+     *
+     * @param listener called with the new value of {@link #isConnected()}
+     * @return closing it removes the listener
+     * @throws InvalidInputException when {@code listener} is null
+     */
+    public ListenerToken onConnectivityChanged(Consumer<Boolean> listener) {
+        return addListener(listener);
     }
 
     /**
-     * Adds a listener of connectivity changes.
+     * Adds a listener of connectivity changes: it gets {@link #isConnected()} each time that
+     * changes (the server became reachable or unreachable, or offline mode was switched), on the
+     * thread that saw the change; it must be quick and must not block. This is the primary way
+     * to watch connectivity (the seed's {@code onConnectivityChanged}).
      *
+     * @param listener called with the new value
      * @return closing it removes the listener
-     * @throws dev.syncline.core.InvalidInputException when {@code listener} is null
+     * @throws InvalidInputException when {@code listener} is null
      */
     public ListenerToken addListener(Consumer<Boolean> listener) {
         if (listener == null) {
-            throw new dev.syncline.core.InvalidInputException("invalid_listener", "listener is null");
+            throw new InvalidInputException("invalid_listener", "listener is null");
         }
         listeners.add(listener);
         return () -> listeners.remove(listener);
     }
 
     /**
-     * Turns offline mode on (nothing is sent; the client acts as if the network were gone) or off.
+     * Turns offline mode on (nothing is sent; the client acts as if the network were gone) or off;
+     * turning it off probes the server at once.
+     *
+     * @param offline true for offline mode
      */
     public void setOfflineMode(boolean offline) {
         offlineOverride = offline;
@@ -172,7 +272,10 @@ public final class NetworkStateManager implements AutoCloseable {
         return offlineOverride;
     }
 
-    /** A request got an answer after {@code rttNanos}. */
+    /**
+     * A request got an answer after {@code rttNanos}: the server is reachable, so a probe
+     * waiting out its backoff is not needed and is cancelled.
+     */
     void recordSuccess(long rttNanos) {
         synchronized (this) {
             rtts.addLast(rttNanos);
@@ -180,6 +283,10 @@ public final class NetworkStateManager implements AutoCloseable {
                 rtts.removeFirst();
             }
             probeFailures = 0;
+            if (probe != null && !probe.isDone() && nanoTime.getAsLong() < probeDueAt) {
+                probe.cancel(false);
+                probe = null;
+            }
         }
         setReachable(true);
     }
@@ -218,7 +325,6 @@ public final class NetworkStateManager implements AutoCloseable {
             lastPublished = now;
         }
         if (!closed) {
-            publisher.offer(now, (s, v) -> false);
         }
         for (Consumer<Boolean> l : listeners) {
             try {
@@ -229,18 +335,40 @@ public final class NetworkStateManager implements AutoCloseable {
         }
     }
 
+    /**
+     * Schedules the probe in {@code delay}, unless one is due sooner already; a probe due later
+     * is moved up (a network change, or offline mode switched off, probes at once).
+     */
     private synchronized void scheduleProbe(Duration delay) {
         if (closed || transport == null) {
             return;
         }
+        long due = nanoTime.getAsLong() + delay.toNanos();
         if (probe != null && !probe.isDone()) {
-            if (delay.isZero()) {
-                probe.cancel(false);
-            } else {
+            if (due - probeDueAt >= 0) {
                 return;
             }
+            probe.cancel(false);
         }
-        probe = scheduler.schedule(this::probeOnce, delay.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            probe = scheduler.schedule(this::probeOnce, delay.toNanos(), TimeUnit.NANOSECONDS);
+            probeDueAt = due;
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.debug("health probe not scheduled: scheduler stopped");
+        }
+    }
+
+    /**
+     * The wait before the next probe after {@code failures} failed ones in a row: doubling from
+     * 250 ms, never above the cap, with up to half of it jittered away so that many replicas do
+     * not probe in step.
+     */
+    Duration probeDelay(int failures) {
+        long capMillis = probeMax.toMillis();
+        long base = Math.min(capMillis, PROBE_MIN.toMillis() << Math.min(Math.max(failures, 0), 20));
+        double r = Math.min(1.0, Math.max(0.0, random.getAsDouble()));
+        long jittered = (long) (base * (0.5 + 0.5 * r));
+        return Duration.ofMillis(Math.min(capMillis, Math.max(PROBE_MIN.toMillis(), jittered)));
     }
 
     private void probeOnce() {
@@ -249,14 +377,13 @@ public final class NetworkStateManager implements AutoCloseable {
         }
         long t0 = nanoTime.getAsLong();
         try {
-            transport.health(PROBE_TIMEOUT);
+            transport.probe(PROBE_TIMEOUT);
             recordSuccess(nanoTime.getAsLong() - t0);
         } catch (TransportException e) {
             Duration next;
             synchronized (this) {
                 probeFailures++;
-                long base = Math.min(PROBE_MAX.toMillis(), PROBE_MIN.toMillis() << Math.min(probeFailures, 10));
-                next = Duration.ofMillis(Math.max(PROBE_MIN.toMillis(), (long) (base * (0.5 + 0.5 * random.nextDouble()))));
+                next = probeDelay(probeFailures);
                 probe = null;
             }
             setReachable(false);
@@ -264,19 +391,31 @@ public final class NetworkStateManager implements AutoCloseable {
             scheduleProbe(next);
         } catch (RuntimeException e) {
             log.warn("health probe: {}", e.toString());
-            scheduleProbe(PROBE_MAX);
+            synchronized (this) {
+                probe = null;
+            }
+            scheduleProbe(probeMax);
         }
     }
 
-    /** Stops probing and completes the publisher. */
+    /** Stops probing and listening to the provider. Idempotent. */
     @Override
     public void close() {
         closed = true;
+        ListenerToken signals;
         synchronized (this) {
             if (probe != null) {
                 probe.cancel(false);
             }
+            signals = providerSignals;
+            providerSignals = null;
         }
-        publisher.close();
+        if (signals != null) {
+            try {
+                signals.close();
+            } catch (RuntimeException e) {
+                log.debug("closing the provider's change listener: {}", e.toString());
+            }
+        }
     }
 }

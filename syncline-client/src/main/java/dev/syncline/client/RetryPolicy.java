@@ -2,7 +2,7 @@ package dev.syncline.client;
 
 import dev.syncline.core.InvalidInputException;
 import java.time.Duration;
-import java.util.random.RandomGenerator;
+import java.util.function.DoubleSupplier;
 
 /**
  * Capped exponential backoff with jitter for transient push failures: the {@code n}-th failure
@@ -35,14 +35,19 @@ public record RetryPolicy(Duration initialDelay, Duration maxDelay, double multi
     }
 
     /**
-     * @param failures how many times the operation has failed so far (at least 1)
-     * @param random source of jitter
+     * @param failures how many times the operation has failed so far (at least 1; less counts as 1)
+     * @param random source of jitter: uniform doubles from 0 (inclusive) to 1 (exclusive), such
+     *     as {@code new java.util.Random()::nextDouble}
      * @return how long to wait before the next attempt
+     * @throws InvalidInputException when {@code random} is null
      */
-    public Duration delayAfter(int failures, RandomGenerator random) {
+    public Duration delayAfter(int failures, DoubleSupplier random) {
+        if (random == null) {
+            throw new InvalidInputException("invalid_input", "retry jitter source is null");
+        }
         double raw = initialDelay.toMillis() * Math.pow(multiplier, Math.max(0, failures - 1));
         double capped = Math.min(maxDelay.toMillis(), raw);
-        double jittered = capped * (1.0 - jitter * random.nextDouble());
+        double jittered = capped * (1.0 - jitter * Math.min(1.0, Math.max(0.0, random.getAsDouble())));
         return Duration.ofMillis(Math.max(1, Math.round(jittered)));
     }
 }

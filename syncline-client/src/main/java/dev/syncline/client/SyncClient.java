@@ -204,7 +204,7 @@ public final class SyncClient implements AutoCloseable {
      */
     public ListenerToken addSyncListener(SyncListener listener) {
         ensureOpen();
-        return dev.syncline.client.internal.events.SyncEvents.of(parts.db).add(listener);
+        return parts.events.add(listener);
     }
 
     /**

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.syncline.client.internal.store.jdbc.JdbcStorageDriver;
 import dev.syncline.client.internal.sync.SyncEngine;
 import dev.syncline.client.spi.storage.StorageDriver;
+import dev.syncline.client.spi.transport.SyncTransportFactory;
+import dev.syncline.client.transport.jdk.JdkHttpTransport;
 import dev.syncline.core.ConflictResolutionStrategy;
 import dev.syncline.core.InvalidInputException;
 import dev.syncline.core.Names;
@@ -16,9 +18,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
-import java.util.random.RandomGenerator;
 
 /**
  * Builds a {@link SyncClient}: {@code SyncClient.builder()...build()}. Settings are checked when
@@ -47,7 +49,7 @@ public final class SyncClientBuilder {
     private Executor executor;
     private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
     private boolean retrySet;
-    private RandomGenerator random;
+    private DoubleSupplier random;
     private long maxPending = 50;
     private Duration maxPendingAge = Duration.ofMinutes(60);
     private boolean healthSet;
@@ -78,6 +80,9 @@ public final class SyncClientBuilder {
         return t;
     };
     private boolean streamThreadFactorySet;
+    private SyncTransportFactory transportFactory;
+    private Duration probeBackoffMax = NetworkStateManager.DEFAULT_PROBE_BACKOFF_MAX;
+    private boolean probeBackoffSet;
     private Duration maxClockDrift = DEFAULT_MAX_CLOCK_DRIFT;
     private boolean driftSet;
     private Duration doneRetention = DEFAULT_DONE_OPERATION_RETENTION;
@@ -245,6 +250,39 @@ public final class SyncClientBuilder {
         requireOnce("streamThreadFactory", streamThreadFactorySet ? streamThreadFactory : null, factory);
         this.streamThreadFactory = factory;
         this.streamThreadFactorySet = true;
+        return this;
+    }
+
+    /**
+     * Sets how the client talks to the server (default {@link JdkHttpTransport#factory()}:
+     * the JDK {@code HttpClient}, one per client, closed with the client). Pass
+     * {@link JdkHttpTransport#factory(java.net.http.HttpClient)} to use the app's own
+     * {@code HttpClient} (the client then never closes it), or another platform's
+     * {@link SyncTransportFactory}. The factory is called once, at {@link #build()} with a
+     * server URL, with that URL and the {@link #timeouts timeouts}; the client closes the
+     * transport it made when it closes.
+     *
+     * @return this builder
+     * @throws InvalidInputException when null or set twice
+     */
+    public SyncClientBuilder transport(SyncTransportFactory factory) {
+        requireOnce("transport", transportFactory, factory);
+        this.transportFactory = factory;
+        return this;
+    }
+
+    /**
+     * @param max cap of the health probe's backoff while the server is unreachable, 250 ms to
+     *     5 minutes (default {@link NetworkStateManager#DEFAULT_PROBE_BACKOFF_MAX 2 s}): after an
+     *     outage ends, a replica notices within about this long (sooner on a network-change
+     *     signal, see {@link NetworkStateManager#networkChanged()})
+     * @return this builder
+     * @throws InvalidInputException when null, out of range or set twice
+     */
+    public SyncClientBuilder probeBackoffMax(Duration max) {
+        requireOnce("probeBackoffMax", probeBackoffSet ? probeBackoffMax : null, max);
+        this.probeBackoffMax = NetworkStateManager.requireProbeBackoffMax(max);
+        this.probeBackoffSet = true;
         return this;
     }
 
@@ -476,11 +514,13 @@ public final class SyncClientBuilder {
     }
 
     /**
-     * @param random jitter source for backoff (tests pass a seeded one)
+     * @param random jitter source for backoff: uniform doubles from 0 (inclusive) to 1
+     *     (exclusive), called from the client's threads (default: {@code ThreadLocalRandom});
+     *     tests pass a seeded one, such as {@code new SplittableRandom(seed)::nextDouble}
      * @return this builder
      * @throws InvalidInputException when null or set twice
      */
-    public SyncClientBuilder random(RandomGenerator random) {
+    public SyncClientBuilder random(DoubleSupplier random) {
         requireOnce("random", this.random, random);
         this.random = random;
         return this;
@@ -577,10 +617,12 @@ public final class SyncClientBuilder {
         }
         ClientConfig config = new ClientConfig(database, durability != Durability.NORMAL,
                 storageDriver != null ? storageDriver : new JdbcStorageDriver(), serverUrl, tokenProvider, token,
-                clock, nanoTime, random != null ? random : new java.util.SplittableRandom(), executor, scheduler,
+                clock, nanoTime, random != null ? random : () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble(),
+                executor, scheduler,
                 streamThreadFactory, retryPolicy, maxPending, maxPendingAge, frozen(types), frozen(policies), frozen(merges),
-                frozen(resolvers), connectTimeout, requestTimeout, pushBatchSize, pullPageSize, backgroundSync,
-                coordinatorSettings, connectionTypeProvider, maxClockDrift, doneRetention, logMaxRows, logMaxAge,
+                frozen(resolvers), transportFactory != null ? transportFactory : JdkHttpTransport.factory(),
+                connectTimeout, requestTimeout, pushBatchSize, pullPageSize, backgroundSync,
+                coordinatorSettings, connectionTypeProvider, probeBackoffMax, maxClockDrift, doneRetention, logMaxRows, logMaxAge,
                 objectMapper != null ? objectMapper : JsonMapping.defaultMapper());
         return ClientAssembly.open(config);
     }

@@ -94,7 +94,7 @@ class CoalescingPropertiesTest {
         Path dir = Files.createTempDirectory("syncline-prop");
         TestClock clock = new TestClock();
         try (SyncClient client = SyncClient.builder().database(dir.resolve("r.db")).clock(clock)
-                .durability(Durability.NORMAL).register(TrackFlow.TRACKS).random(new SplittableRandom(1)).build()) {
+                .durability(Durability.NORMAL).register(TrackFlow.TRACKS).random(new SplittableRandom(1)::nextDouble).build()) {
             Repository<AudioTrack> repo = client.repository(AudioTrack.class);
             Map<String, ObjectNode> written = new HashMap<>(); // the full sequence, applied in order
             Map<String, ObjectNode> server = new HashMap<>();  // what the server holds (absent = none or tombstone)

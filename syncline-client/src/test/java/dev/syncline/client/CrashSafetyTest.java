@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,20 +53,18 @@ class CrashSafetyTest {
             Process child = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
                     "-Xshare:auto", "-XX:TieredStopAtLevel=1", CrashWriter.class.getName(), db.toString(), "r" + round)
                     .redirectError(ProcessBuilder.Redirect.DISCARD).redirectOutput(out.toFile()).start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!completeLines(out).contains("ready") && System.nanoTime() < deadline && child.isAlive()) {
-                Thread.sleep(5);
-            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> completeLines(out).contains("ready") || !child.isAlive());
             assertThat(completeLines(out)).as("child started (round %d)", round).contains("ready");
             if (round % 2 == 0) {
                 // Even rounds: let the loop get going first, so these kills land mid-loop even on a
                 // slow, shared machine; odd rounds may also land before the first write returns.
-                while (completeLines(out).stream().noneMatch(l -> l.startsWith("saved"))
-                        && System.nanoTime() < deadline && child.isAlive()) {
-                    Thread.sleep(2);
-                }
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(2))
+                        .until(() -> completeLines(out).stream().anyMatch(l -> l.startsWith("saved")) || !child.isAlive());
             }
-            Thread.sleep(random.nextInt(400)); // a random moment of the write loop
+            // Real time on purpose: the kill must land at a random moment of another process's
+            // write loop, which no clock of ours can move.
+            Thread.sleep(random.nextInt(400));
             child.destroyForcibly(); // SIGKILL
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
             List<String> lines = completeLines(out);

@@ -84,7 +84,7 @@ class OrderingPropertiesTest {
         TestClock clock = new TestClock();
         try (SyncClient client = SyncClient.builder().database(dir.resolve("r.db")).clock(clock)
                 .durability(Durability.NORMAL).register(TrackFlow.PROJECTS).register(TrackFlow.TRACKS)
-                .random(new SplittableRandom(3)).build()) {
+                .random(new SplittableRandom(3)::nextDouble).build()) {
             Repository<Project> projects = client.repository(Project.class);
             Repository<AudioTrack> tracks = client.repository(AudioTrack.class);
             Map<String, Long> serverVersion = new HashMap<>();

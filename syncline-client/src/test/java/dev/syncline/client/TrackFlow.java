@@ -28,6 +28,6 @@ final class TrackFlow {
 
     static SyncClient open(java.nio.file.Path file, java.time.Clock clock) {
         return SyncClient.builder().database(file).clock(clock).register(PROJECTS).register(TRACKS)
-                .random(new java.util.SplittableRandom(42)).build();
+                .random(new java.util.SplittableRandom(42)::nextDouble).build();
     }
 }

@@ -6,6 +6,7 @@ import dev.syncline.client.Document;
 import dev.syncline.client.Documents;
 import dev.syncline.client.ListenerToken;
 import dev.syncline.client.PendingOperation;
+import dev.syncline.client.NetworkStateManager;
 import dev.syncline.client.PendingOperationsManager;
 import dev.syncline.client.Query;
 import dev.syncline.client.Repository;
@@ -99,6 +100,16 @@ public final class SynclineFlow {
     public static Flow.Publisher<List<PendingOperation>> watchPendingOperations(PendingOperationsManager outbox) {
         require(outbox, "outbox");
         return new ListenerPublisher<>(outbox::watchPendingOperations, false);
+    }
+
+    /**
+     * @return a publisher of the network's {@link NetworkStateManager#isConnected()} each time it
+     *     changes (every change is kept while there is no demand)
+     * @throws InvalidInputException when {@code network} is null
+     */
+    public static Flow.Publisher<Boolean> onConnectivityChanged(NetworkStateManager network) {
+        require(network, "network");
+        return new ListenerPublisher<>(network::addListener, true);
     }
 
     /**

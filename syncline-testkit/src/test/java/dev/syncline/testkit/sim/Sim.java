@@ -87,7 +87,7 @@ final class Sim {
             RetryPolicy retry) {
         return SyncClient.builder().database(file).serverUrl(url).token(token(user, scope)).clock(clock)
                 .durability(Durability.NORMAL).timeouts(Duration.ofSeconds(1), Duration.ofMillis(1200))
-                .retryPolicy(retry).random(new SplittableRandom(seed)).batchSizes(pushBatch, 1000)
+                .retryPolicy(retry).random(new SplittableRandom(seed)::nextDouble).batchSizes(pushBatch, 1000)
                 .conflictStrategy("uniq", ConflictResolutionStrategy.MANUAL)
                 .conflictStrategy("reg", ConflictResolutionStrategy.USE_LATEST)
                 .build();

@@ -42,6 +42,11 @@ class AuthenticationNeededTest {
         return proxy.requests("/v1/push") + proxy.requests("/v1/pull") + proxy.requests("/v1/stream");
     }
 
+    /** Status snapshots published while a run of the local-write trigger was running. */
+    private static long writeRuns(List<BackgroundSyncCoordinator.Status> seen) {
+        return seen.stream().filter(st -> st.ongoingSyncKeys().contains("local-write")).count();
+    }
+
     private static String mint(ManualClock serverClock, Duration ttl) {
         return Tokens.mint(Loopback.SECRET, "alice", List.of(S), ttl, serverClock);
     }
@@ -70,13 +75,18 @@ class AuthenticationNeededTest {
                 assertThat(seen.stream().filter(s -> s.state() == State.AUTHENTICATION_NEEDED).findFirst().orElseThrow()
                         .lastError()).contains("401");
 
+                long sent = tokenRequests(proxy); // the refusal was an answer: nothing of ours is in flight
+                long runs = writeRuns(seen);
                 a.documents().put(S, "note", "n1", json("{\"v\":1}")); // each write triggers a run
                 a.documents().put(S, "note", "n2", json("{\"v\":2}"));
-                Thread.sleep(300); // whatever was sent before the refusal is counted by now
-                long sent = tokenRequests(proxy);
-                Thread.sleep(1500); // the stream thread's retries, the write triggers: all must hold back
+                await().atMost(Duration.ofSeconds(10)).until(() -> writeRuns(seen) > runs); // a run held back
+                long moreRuns = writeRuns(seen);
                 a.documents().put(S, "note", "n3", json("{\"v\":3}"));
-                Thread.sleep(500);
+                await().atMost(Duration.ofSeconds(10)).until(() -> writeRuns(seen) > moreRuns);
+                // The stream's reopening checks the token on the scheduler, every 250 ms: over a few
+                // of those checks, nothing may go out (fails at the first request that does).
+                await().during(Duration.ofMillis(1200)).atMost(Duration.ofSeconds(5))
+                        .until(() -> tokenRequests(proxy) == sent);
                 assertThat(tokenRequests(proxy)).as("requests with the refused token").isEqualTo(sent);
                 assertThat(a.coordinator().status().state()).isEqualTo(State.AUTHENTICATION_NEEDED);
                 List<PendingOperation> queued = a.pendingOperations().pendingOperations();
@@ -114,10 +124,12 @@ class AuthenticationNeededTest {
                 a.documents().put(S, "note", "n1", json("{\"v\":1}"));
                 await().atMost(Duration.ofSeconds(10)).until(() -> a.coordinator().status().state()
                         == State.AUTHENTICATION_NEEDED);
-                Thread.sleep(300);
+                // The refused push was answered, and the stream it closed counts once it is closed.
+                await().atMost(Duration.ofSeconds(10)).until(() -> a.coordinator().ongoingSyncKeys().isEmpty());
                 long sent = tokenRequests(proxy);
                 a.documents().put(S, "note", "n2", json("{\"v\":2}"));
-                Thread.sleep(1000);
+                await().during(Duration.ofMillis(1000)).atMost(Duration.ofSeconds(5))
+                        .until(() -> tokenRequests(proxy) == sent);
                 assertThat(tokenRequests(proxy)).isEqualTo(sent);
                 assertThat(a.pendingOperations().getPendingOperationsCount()).isEqualTo(2);
 

@@ -191,7 +191,7 @@ class ConcurrentConvergenceTest {
                     .token(Loopback.token("u" + index, scope))
                     .durability(Durability.NORMAL)
                     .retryPolicy(RETRY)
-                    .random(new SplittableRandom(seed * 31 + index))
+                    .random(new SplittableRandom(seed * 31 + index)::nextDouble)
                     .timeouts(Duration.ofMillis(500), Duration.ofSeconds(1))
                     // Small batches and pages: pushes pipeline several batches, pulls take several pages.
                     .batchSizes(1 + (int) ((seed + index) % 3), 2 + (int) ((seed * 7 + index) % 3))
@@ -235,14 +235,16 @@ class ConcurrentConvergenceTest {
                 } else if (action < 79) {
                     restart(r, rnd);
                 } else {
-                    Thread.sleep(rnd.nextInt(30)); // let the coordinators work
+                    // Real time on purpose: the coordinators' real threads run meanwhile, and the
+                    // seeded random gaps are what interleaves them with the test's actions.
+                    Thread.sleep(rnd.nextInt(30));
                 }
                 for (Replica x : replicas) {
                     if (onlineAt[x.index] == step) {
                         x.proxy.mode(FaultyProxy.Mode.PASS);
                     }
                 }
-                Thread.sleep(rnd.nextInt(8));
+                Thread.sleep(rnd.nextInt(8)); // a random real gap between actions, as above
             }
             for (Replica x : replicas) {
                 x.proxy.mode(FaultyProxy.Mode.PASS);
@@ -286,7 +288,7 @@ class ConcurrentConvergenceTest {
         restarts++;
         if (rnd.nextBoolean()) {
             r.client.coordinator().forceBackgroundSync();
-            Thread.sleep(rnd.nextInt(6));
+            Thread.sleep(rnd.nextInt(6)); // real time: a restart that may land mid-run of a real thread
         }
         if (!r.client.coordinator().ongoingSyncKeys().isEmpty()) {
             midSyncRestarts++;

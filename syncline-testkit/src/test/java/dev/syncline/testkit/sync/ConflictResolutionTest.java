@@ -16,7 +16,10 @@ import dev.syncline.core.SyncConflict;
 import dev.syncline.core.SyncStatus;
 import dev.syncline.core.merge.FieldRules;
 import dev.syncline.core.merge.ThreeWayMerge;
+import dev.syncline.testkit.ManualClock;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -39,6 +42,8 @@ class ConflictResolutionTest {
     Loopback net;
     SyncClient a;
     SyncClient b;
+    /** The replicas' wall clock, moved only by {@link #pause()}. */
+    final ManualClock clock = new ManualClock(Instant.now());
 
     @BeforeEach
     void start() {
@@ -62,11 +67,11 @@ class ConflictResolutionTest {
 
     private void open(Consumer<SyncClientBuilder> extra) {
         a = net.client("a", bld -> {
-            bld.token(Loopback.token("alice", S));
+            bld.token(Loopback.token("alice", S)).clock(clock);
             extra.accept(bld);
         });
         b = net.client("b", bld -> {
-            bld.token(Loopback.token("bob", S));
+            bld.token(Loopback.token("bob", S)).clock(clock);
             extra.accept(bld);
         });
     }
@@ -90,8 +95,9 @@ class ConflictResolutionTest {
         assertThat(data(a)).isEqualTo(data(b));
     }
 
-    private static void pause() throws InterruptedException {
-        Thread.sleep(3); // HLC stamps of the two replicas then differ in wall time
+    /** The replicas' shared wall clock moves on, so their HLC stamps differ in wall time. */
+    private void pause() {
+        clock.advance(Duration.ofMillis(5));
     }
 
     private SettledConflict lastSettled(SyncClient c) {

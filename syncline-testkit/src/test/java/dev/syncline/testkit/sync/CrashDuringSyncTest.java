@@ -9,6 +9,7 @@ import dev.syncline.client.SyncClient;
 import dev.syncline.client.SyncReport;
 import dev.syncline.core.Json;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -60,12 +61,11 @@ class CrashDuringSyncTest {
         Process child = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
                 "-XX:TieredStopAtLevel=1", SyncChild.class.getName(), db.toString(), net.server.url(), token)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (count(db, progressSql) <= killAt) {
-            assertThat(child.isAlive()).as("child finished before it could be killed").isTrue();
-            assertThat(System.nanoTime()).as("child made no progress").isLessThan(deadline);
-            Thread.sleep(5);
-        }
+        org.awaitility.Awaitility.await("child progress past " + killAt).atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(5)).until(() -> {
+                    assertThat(child.isAlive()).as("child finished before it could be killed").isTrue();
+                    return count(db, progressSql) > killAt;
+                });
         child.destroyForcibly(); // SIGKILL
         assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
     }

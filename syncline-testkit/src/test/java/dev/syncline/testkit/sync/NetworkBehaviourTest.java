@@ -60,14 +60,9 @@ class NetworkBehaviourTest {
         return c;
     }
 
-    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
+    static void await(String what, Duration timeout, BooleanSupplier condition) {
+        org.awaitility.Awaitility.await(what).atMost(timeout).pollInterval(Duration.ofMillis(20))
+                .until(condition::getAsBoolean);
     }
 
     @Test
@@ -119,10 +114,13 @@ class NetworkBehaviourTest {
                 && a.coordinator().status().lastSyncAt() != null);
 
         proxy.mode(FaultyProxy.Mode.BLACKHOLE); // the open stream ends; it is reopened into the black hole
-        Thread.sleep(300);
+        await("a connection swallowed by the black hole", Duration.ofSeconds(10),
+                () -> proxy.faults(FaultyProxy.Fault.BLACKHOLED) >= 1);
         proxy.mode(FaultyProxy.Mode.PASS); // the black-holed connection stays silent; new ones work
         await("stream open again", Duration.ofSeconds(15), () -> proxy.requests("/v1/stream") == 2);
-        Thread.sleep(1500); // longer than the request timeout: it bounds the wait for the head, not the stream
+        // Real time, longer than the request timeout: the JDK client's own timer (real time, not
+        // the client's time source) must bound only the wait for the head, not the stream.
+        Thread.sleep(1500);
         b.documents().put(S, "note", "n1", json("{\"t\":\"after the outage\"}"));
         assertThat(b.sync().outcome()).isEqualTo(SyncReport.Outcome.CAUGHT_UP);
         await("a hears of it by a poke", Duration.ofSeconds(10), () -> a.documents().get(S, "note", "n1").isPresent());
@@ -226,8 +224,12 @@ class NetworkBehaviourTest {
         a.network().setOfflineMode(true);
         assertThat(a.network().isConnected()).isFalse();
         assertThat(a.network().connectionType()).isEqualTo(dev.syncline.client.NetworkStateManager.ConnectionType.NONE);
+        List<BackgroundSyncCoordinator.Status> seen = new CopyOnWriteArrayList<>();
+        a.coordinator().addStatusListener(seen::add);
         a.documents().put(S, "note", "n1", json("{\"v\":1}"));
-        Thread.sleep(500);
+        // The write's run finds the replica offline, says so and ends without sending.
+        await("the write's run held back", Duration.ofSeconds(10), () -> seen.stream().anyMatch(st ->
+                st.ongoingSyncKeys().contains("local-write") && st.state() == BackgroundSyncCoordinator.State.OFFLINE));
         assertThat(a.pendingOperations().getPendingOperationsCount()).isEqualTo(1);
         a.network().setOfflineMode(false);
         await("pushed after offline mode", Duration.ofSeconds(10), () -> a.pendingOperations().getPendingOperationsCount() == 0);
@@ -256,7 +258,7 @@ class NetworkBehaviourTest {
 
         a.coordinator().close();
         a.documents().put(S, "note", "n2", json("{\"v\":2}"));
-        Thread.sleep(300);
+        assertThat(a.coordinator().ongoingSyncKeys()).as("a closed coordinator starts no run").isEmpty();
         assertThat(a.pendingOperations().getPendingOperationsCount()).isEqualTo(1); // kept, not pushed
         a.close();
         try (SyncClient again = net.client("a", b -> b.token(Loopback.token("alice", S)))) {
@@ -280,6 +282,8 @@ class NetworkBehaviourTest {
             SyncClient b = keep(beating.client("b", bld -> bld.token(Loopback.token("bob", S))));
             await("stream open", Duration.ofSeconds(10), () -> proxy.requests("/v1/stream") == 1
                     && a.coordinator().status().lastSyncAt() != null);
+            // Real time: the server's heartbeats come on its own (real) clock, and must keep the
+            // stream open for longer than the client's idle timeout.
             Thread.sleep(2500);
             assertThat(proxy.requests("/v1/stream")).as("heartbeats keep a live stream open past the idle timeout")
                     .isEqualTo(1);

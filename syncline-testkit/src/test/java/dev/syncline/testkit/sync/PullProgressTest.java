@@ -73,7 +73,9 @@ class PullProgressTest {
     /** Waits until the replica listens on the stream and its start-up syncs (reconnect, stream connected) are over. */
     static void settle(PokeFront front, SyncClient a) throws InterruptedException {
         await("listening and idle", () -> front.listeners() == 1 && front.pulls() >= 1 && !a.coordinator().hasPendingSync());
-        Thread.sleep(300); // the stream-connected trigger follows the stream's opening by a moment
+        // Real time, kept: the stream-connected trigger follows the stream's opening by a moment
+        // and leaves no trace this test can wait for before it has run.
+        Thread.sleep(300);
         await("idle", () -> !a.coordinator().hasPendingSync());
     }
 

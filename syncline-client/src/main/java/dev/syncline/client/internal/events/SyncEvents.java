@@ -3,16 +3,13 @@ package dev.syncline.client.internal.events;
 import dev.syncline.client.ListenerToken;
 import dev.syncline.client.SyncEvent;
 import dev.syncline.client.SyncListener;
-import dev.syncline.client.internal.store.Database;
 import dev.syncline.client.internal.sync.Conflicts;
-import dev.syncline.client.internal.transport.TransportException;
+import dev.syncline.client.spi.transport.TransportException;
 import dev.syncline.core.InvalidInputException;
 import dev.syncline.core.protocol.PullPage;
 import dev.syncline.core.protocol.PushResponse;
 import dev.syncline.core.protocol.PushResult;
 import java.time.Duration;
-import java.util.Map;
-import java.util.WeakHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,31 +18,19 @@ import org.slf4j.LoggerFactory;
  * The client's internal event hook: the sync engine and the conflict engine report here, in one
  * line per call site, and {@link SyncListener}s registered through the client hear it.
  *
- * <p>Design: one hook per open {@link Database}, found by {@link #of(Database)}, so the engines
- * report without a new constructor argument or field while their code is being rewritten (issue
- * 10). The map holds the database weakly. With no listener every report is one read of an empty
- * list.
+ * <p>One hook per client, made by the client's assembly and handed to both engines. With no
+ * listener every report is one read of an empty list.
  *
  * <p>Concurrency: listeners sit in a copy-on-write list; reports come from the sync thread and are
  * delivered on it, in order.
  */
 public final class SyncEvents {
     private static final Logger log = LoggerFactory.getLogger(SyncEvents.class);
-    private static final Map<Database, SyncEvents> HOOKS = new WeakHashMap<>();
 
     private final CopyOnWriteArrayList<SyncListener> listeners = new CopyOnWriteArrayList<>();
 
-    private SyncEvents() {
-    }
-
-    /**
-     * @param db an open local store
-     * @return its hook, created on first use
-     */
-    public static SyncEvents of(Database db) {
-        synchronized (HOOKS) {
-            return HOOKS.computeIfAbsent(db, d -> new SyncEvents());
-        }
+    /** A hook with no listener. */
+    public SyncEvents() {
     }
 
     /**

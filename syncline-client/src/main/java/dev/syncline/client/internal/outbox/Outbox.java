@@ -25,7 +25,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.random.RandomGenerator;
+import java.util.function.DoubleSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -121,7 +121,7 @@ public final class Outbox {
     private final Database db;
     private final Clock clock;
     private final RetryPolicy retryPolicy;
-    private final RandomGenerator random;
+    private final DoubleSupplier random;
 
     /**
      * @param db the local store's database
@@ -129,7 +129,7 @@ public final class Outbox {
      * @param retryPolicy backoff for transient failures
      * @param random jitter source
      */
-    public Outbox(Database db, Clock clock, RetryPolicy retryPolicy, RandomGenerator random) {
+    public Outbox(Database db, Clock clock, RetryPolicy retryPolicy, DoubleSupplier random) {
         this.db = Objects.requireNonNull(db, "db");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");

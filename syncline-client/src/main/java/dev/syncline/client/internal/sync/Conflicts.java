@@ -66,6 +66,7 @@ public final class Conflicts {
     }
 
     private final Database db;
+    private final SyncEvents events;
     private final LocalStore store;
     private final Outbox outbox;
     private final Clock clock;
@@ -99,8 +100,10 @@ public final class Conflicts {
      */
     public Conflicts(Database db, LocalStore store, Outbox outbox, Clock clock,
             Function<String, ConflictResolutionStrategy> strategies, Map<String, ThreeWayMerge> merges,
-            Map<String, ConflictResolver> resolvers, Function<String, SyncPriority> priorities, EntityValues entityValues) {
+            Map<String, ConflictResolver> resolvers, Function<String, SyncPriority> priorities, EntityValues entityValues,
+            SyncEvents events) {
         this.db = db;
+        this.events = events;
         this.store = store;
         this.outbox = outbox;
         this.clock = clock;
@@ -134,7 +137,7 @@ public final class Conflicts {
                 return apply(tx, scope, type, id, now, remote, d);
             });
             if (out != null) {
-                SyncEvents.of(db).conflictDecided(scope, type, id, out, d.by());
+                events.conflictDecided(scope, type, id, out, d.by());
                 return out;
             }
             log.debug("conflict on {}/{}/{}: local state changed while deciding (attempt {})", scope, type, id, attempt);

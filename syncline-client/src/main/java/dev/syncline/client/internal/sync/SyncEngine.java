@@ -9,8 +9,9 @@ import dev.syncline.client.internal.store.Database;
 import dev.syncline.client.internal.store.DocumentsTable;
 import dev.syncline.client.internal.store.LocalStore;
 import dev.syncline.client.internal.store.SyncTables;
-import dev.syncline.client.internal.transport.HttpTransport;
-import dev.syncline.client.internal.transport.TransportException;
+import dev.syncline.client.internal.transport.TokenGate;
+import dev.syncline.client.spi.transport.SyncTransport;
+import dev.syncline.client.spi.transport.TransportException;
 import dev.syncline.core.Json;
 import dev.syncline.core.OperationType;
 import dev.syncline.core.protocol.Change;
@@ -104,33 +105,40 @@ public final class SyncEngine {
     }
 
     private final Database db;
+    private final SyncEvents events;
     private final LocalStore store;
     private final Outbox outbox;
     private final Conflicts conflicts;
-    private final HttpTransport transport;
+    private final SyncTransport transport;
+    private final TokenGate tokens;
     private final String clientId;
     private final Clock clock;
     private final LongSupplier nanoTime;
     private final int batchSize;
     private final int pageSize;
     private final ReentrantLock runLock = new ReentrantLock();
+    private final Object pause = new Object();
     private volatile Listener listener = new Listener() {
     };
 
     /**
      * @param transport the server, or null when this replica has none
+     * @param tokens the token each request carries (ignored without a transport)
      * @param clock wall time (persisted retry times)
      * @param nanoTime monotonic time: round trips, sync deadlines and the waits between retries
      * @param batchSize push batch, 1 to 500
      * @param pageSize pull page, 1 to 1000
      */
-    public SyncEngine(Database db, LocalStore store, Outbox outbox, Conflicts conflicts, HttpTransport transport,
-            String clientId, Clock clock, LongSupplier nanoTime, int batchSize, int pageSize) {
+    public SyncEngine(Database db, LocalStore store, Outbox outbox, Conflicts conflicts, SyncTransport transport,
+            TokenGate tokens, String clientId, Clock clock, LongSupplier nanoTime, int batchSize, int pageSize,
+            SyncEvents events) {
         this.db = db;
+        this.events = events;
         this.store = store;
         this.outbox = outbox;
         this.conflicts = conflicts;
         this.transport = transport;
+        this.tokens = tokens;
         this.clientId = clientId;
         this.clock = clock;
         this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
@@ -144,8 +152,13 @@ public final class SyncEngine {
     }
 
     /** @return the transport, or null when no server is configured */
-    public HttpTransport transport() {
+    public SyncTransport transport() {
         return transport;
+    }
+
+    /** @return the token state of the transport's requests, or null when no server is configured */
+    public TokenGate tokens() {
+        return transport == null ? null : tokens;
     }
 
     /** @return true on a thread that is running a sync of some replica */
@@ -155,13 +168,13 @@ public final class SyncEngine {
 
     /** @return true while the server refuses the token the next request would carry */
     public boolean authenticationNeeded() {
-        return transport != null && transport.tokenRefused();
+        return transport != null && tokens.refused();
     }
 
     /** Forgets that a token was refused (the app says it has a new one). */
     public void tokenRefreshed() {
         if (transport != null) {
-            transport.forgetRefusedToken();
+            tokens.forget();
         }
     }
 
@@ -181,19 +194,21 @@ public final class SyncEngine {
             // never touch the same document.
             List<Outbox.Claimed> prevBatch = null;
             java.util.concurrent.CompletableFuture<PushResponse> prevAnswer = null;
+            String prevToken = null;
             long prevStart = 0;
             while (true) {
                 List<Outbox.Claimed> batch = claimBatch();
                 long start = nanoTime.getAsLong();
+                String token = tokens.current();
                 java.util.concurrent.CompletableFuture<PushResponse> answer = batch.isEmpty() ? null
-                        : transport.pushAsync(request(batch));
+                        : transport.push(token, request(batch));
                 if (prevBatch != null) {
                     try {
-                        record(prevBatch, prevAnswer, prevStart, counts);
+                        record(prevBatch, prevAnswer, prevToken, prevStart, counts);
                     } catch (TransportException e) {
                         if (answer != null) {
                             try {
-                                record(batch, answer, start, counts);
+                                record(batch, answer, token, start, counts);
                             } catch (TransportException ignored) {
                                 // handled for its batch; the first failure is the one reported
                             }
@@ -206,6 +221,7 @@ public final class SyncEngine {
                 }
                 prevBatch = batch;
                 prevAnswer = answer;
+                prevToken = token;
                 prevStart = start;
             }
         });
@@ -250,8 +266,8 @@ public final class SyncEngine {
         return out.toByteArray();
     }
 
-    private void record(List<Outbox.Claimed> batch, java.util.concurrent.CompletableFuture<PushResponse> answer, long t0,
-            Counts counts) {
+    private void record(List<Outbox.Claimed> batch, java.util.concurrent.CompletableFuture<PushResponse> answer, String token,
+            long t0, Counts counts) {
         PushResponse resp;
         try {
             resp = answer.join();
@@ -259,8 +275,11 @@ public final class SyncEngine {
             Throwable cause = ce.getCause();
             TransportException e = cause instanceof TransportException te ? te
                     : new TransportException(TransportException.Kind.TRANSIENT, 0, "network", "push: " + cause, null, cause);
+            if (e.kind() == TransportException.Kind.UNAUTHORIZED) {
+                tokens.refuse(token);
+            }
             listener.failed(e);
-            SyncEvents.of(db).pushFailed(batch.size(), e, nanoTime.getAsLong() - t0);
+            events.pushFailed(batch.size(), e, nanoTime.getAsLong() - t0);
             handlePushFailure(batch, e, counts);
             if (e.kind() == TransportException.Kind.BAD_REQUEST) {
                 return;
@@ -268,7 +287,7 @@ public final class SyncEngine {
             throw e;
         }
         listener.exchanged(nanoTime.getAsLong() - t0);
-        SyncEvents.of(db).pushAnswered(batch.size(), resp, nanoTime.getAsLong() - t0);
+        events.pushAnswered(batch.size(), resp, nanoTime.getAsLong() - t0);
         Map<String, Outbox.Claimed> byId = new LinkedHashMap<>();
         batch.forEach(op -> byId.put(op.opId(), op));
         Map<String, Long> applied = new LinkedHashMap<>();
@@ -336,7 +355,7 @@ public final class SyncEngine {
                 }
             });
             case UNAUTHORIZED -> {
-                outbox.release(ids); // the transport marked the token refused
+                outbox.release(ids); // record() marked the token refused
                 log.warn("sync stopped: the server refused the token ({}); waiting for a new one", e.getMessage());
             }
         }
@@ -367,18 +386,22 @@ public final class SyncEngine {
             PullPage page;
             do {
                 long t0 = nanoTime.getAsLong();
+                String token = tokens.current();
                 try {
-                    page = transport.pull(cursor, pageSize);
+                    page = transport.pull(token, cursor, pageSize);
                 } catch (TransportException e) {
+                    if (e.kind() == TransportException.Kind.UNAUTHORIZED) {
+                        tokens.refuse(token);
+                    }
                     listener.failed(e);
-                    SyncEvents.of(db).pullFailed(e, nanoTime.getAsLong() - t0);
+                    events.pullFailed(e, nanoTime.getAsLong() - t0);
                     if (e.kind() == TransportException.Kind.UNAUTHORIZED) {
                         log.warn("sync stopped: the server refused the token ({}); waiting for a new one", e.getMessage());
                     }
                     throw e;
                 }
                 listener.exchanged(nanoTime.getAsLong() - t0);
-                SyncEvents.of(db).pullAnswered(page, nanoTime.getAsLong() - t0);
+                events.pullAnswered(page, nanoTime.getAsLong() - t0);
                 PullPage p = page;
                 boolean first = fresh;
                 java.util.Set<String> deferred = new java.util.HashSet<>();
@@ -589,25 +612,25 @@ public final class SyncEngine {
         return new SyncReport(outcome, pushed, pulled, settled, c[0], c[1], c[2], error);
     }
 
-    /** Sleeps {@code millis}, or less when the deadline comes first; false once it has passed. */
+    /**
+     * Waits {@code millis} between retries, or less when the deadline (by the monotonic time
+     * source) comes first; false once the deadline has passed. A timed monitor wait, not a sleep:
+     * the wait is the engine's own, on a monitor nothing else holds.
+     */
     private boolean waitUntil(long deadlineNanos, long millis) {
         long left = deadlineNanos - nanoTime.getAsLong();
         if (left <= 0) {
             return false;
         }
-        long sleep = Math.min(TimeUnitMillis.toNanos(Math.max(1, millis)), left);
-        try {
-            Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+        long waitMillis = Math.max(1, Math.min(Math.max(1, millis), java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left)));
+        synchronized (pause) {
+            try {
+                pause.wait(waitMillis); // one wait: a spurious wake-up only retries sooner
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
         }
         return nanoTime.getAsLong() < deadlineNanos;
-    }
-
-    private static final class TimeUnitMillis {
-        static long toNanos(long ms) {
-            return ms * 1_000_000L;
-        }
     }
 }

@@ -33,7 +33,7 @@ class OutboxStateMachineTest {
     void open() {
         db = Database.open(dir.resolve("states.db"), true);
         outbox = new Outbox(db, Clock.fixed(Instant.ofEpochMilli(1_000), ZoneOffset.UTC), RetryPolicy.DEFAULT,
-                new SplittableRandom(1));
+                new SplittableRandom(1)::nextDouble);
     }
 
     @AfterEach

@@ -1,11 +1,16 @@
-package dev.syncline.client.internal.transport;
+package dev.syncline.client.spi.transport;
 
 import dev.syncline.core.SynclineException;
 import java.time.Duration;
 
 /**
  * A request to the sync server did not get a usable answer. {@link #kind()} says what the client
- * does about it, following the error table of the protocol.
+ * does about it, following the error table of the protocol ({@code PROTOCOL.md}). A
+ * {@link SyncTransport} throws it (or completes a push with it) for every failure: a network
+ * error or timeout is {@link Kind#TRANSIENT} with status 0, and code {@code "connect"} when no
+ * connection could be made at all (so no byte of the request left).
+ *
+ * <p>Immutable and thread-safe.
  */
 public final class TransportException extends SynclineException {
     /** What a failure means for the caller. */
@@ -32,9 +37,13 @@ public final class TransportException extends SynclineException {
      * @param message for a human
      * @param retryAfter the server's Retry-After, or null
      * @param cause the underlying error, or null
+     * @throws dev.syncline.core.InvalidInputException when {@code kind} is null
      */
     public TransportException(Kind kind, int status, String code, String message, Duration retryAfter, Throwable cause) {
         super(message, cause);
+        if (kind == null) {
+            throw new dev.syncline.core.InvalidInputException("invalid_input", "transport failure kind is null");
+        }
         this.kind = kind;
         this.status = status;
         this.code = code;
