@@ -32,10 +32,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TrackFlowGuideTest {
     // --- 1. The app's entities: plain records (or POJOs), mapped with Jackson. ---
-    record Project(String id, String teamId, String name, String ownerId) {
+    record Project(String id, String teamId, String name, String ownerId, List<String> collaborators) {
     }
 
     record AudioTrack(String id, String teamId, String projectId, String title, int durationMs) {
+    }
+
+    record Comment(String id, String teamId, String trackId, String text) {
     }
 
     // --- 2. How each is stored and synced. ---
@@ -57,6 +60,14 @@ class TrackFlowGuideTest {
             .index("durationMs")
             .build();
 
+    static final EntityType<Comment> COMMENTS = EntityType.builder("comment", Comment.class)
+            .scope(Comment::teamId)
+            .id(Comment::id)
+            .priority(SyncPriority.LOW)
+            .conflictStrategy(ConflictResolutionStrategy.MANUAL)   // a person picks the wording
+            .index("trackId")
+            .build();
+
     @TempDir
     Path dir;
 
@@ -74,7 +85,7 @@ class TrackFlowGuideTest {
             Repository<AudioTrack> tracks = client.repository(AudioTrack.class);
 
             // --- 4. Write offline: each call is on disk, with its outbox operation, when it returns. ---
-            projects.save(new Project("p-42", "team-1", "Debut album", "alice"));
+            projects.save(new Project("p-42", "team-1", "Debut album", "alice", List.of("alice", "bob")));
             tracks.save(new AudioTrack("t-1", "team-1", "p-42", "Intro", 61_000));
             tracks.save(new AudioTrack("t-2", "team-1", "p-42", "Bridge", 142_000));
             tracks.patch("team-1", "t-1", Map.of("title", "Intro (final)"));

@@ -17,8 +17,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The code of docs/guide.md's "Tokens from your backend", compiled and run against a real server. */
 class TokensGuideTest {
-    record Project(String id, String teamId, String name) {
+    // The guide's Project, as part 1 declares it.
+    record Project(String id, String teamId, String name, String ownerId, List<String> collaborators) {
     }
+
+    static final EntityType<Project> PROJECTS = EntityType.builder("project", Project.class)
+            .scope(Project::teamId).id(Project::id).build();
 
     // --- guide: tokens from your backend
     /** Your backend's token endpoint: it knows who is signed in and which teams they belong to. */
@@ -48,19 +52,17 @@ class TokensGuideTest {
             TokenEndpoint backend = new TokenEndpoint(new String(Loopback.SECRET, StandardCharsets.UTF_8),
                     Map.of("alice", List.of("team-1")));
             String serverUrl = net.server.url();
-            EntityType<Project> projects = EntityType.builder("project", Project.class)
-                    .scope(Project::teamId).id(Project::id).build();
             // --- guide: the app asks its backend
             SyncClient client = SyncClient.builder()
                     .database(dir.resolve("trackflow.db"))
                     .serverUrl(serverUrl)
                     .tokenProvider(() -> backend.tokenFor("alice"))   // asked before every request
-                    .register(projects)
+                    .register(PROJECTS)
                     .build();
             // --- end
             try (client) {
-                client.repository(Project.class).save(new Project("p-42", "team-1", "Debut album"));
-                client.repository(Project.class).save(new Project("p-7", "team-9", "Not alice's"));
+                client.repository(Project.class).save(new Project("p-42", "team-1", "Debut album", "alice", List.of("alice")));
+                client.repository(Project.class).save(new Project("p-7", "team-9", "Not alice's", "carol", List.of("carol")));
 
                 SyncReport report = client.sync();
 

@@ -259,7 +259,15 @@ public final class Conflicts {
             if (remote != null) {
                 store.observe(tx, remote.hlc());
             }
-            log.info("conflict {} on {}/{}/{} ({}) waits for a person", parked.conflictId(), scope, type, id, d.type().wire());
+            if (row.conflictId() == null) {
+                log.info("conflict {} on {}/{}/{} ({}) waits for a person", parked.conflictId(), scope, type, id,
+                        d.type().wire());
+            } else {
+                // Already open (a push met it, then the same sync's pull brings the server's version):
+                // one conflict, so one INFO line; the update is detail.
+                log.debug("conflict {} on {}/{}/{} still waits for a person, now against server version {}",
+                        parked.conflictId(), scope, type, id, rv);
+            }
             return Outcome.PARKED;
         }
         if (r instanceof Resolution.UseRemote) {
