@@ -43,11 +43,19 @@ class OwnEchoTest {
     @TempDir
     Path dir;
 
-    /** Forwards requests to the server; with {@link #dropPushAnswers} set, drops push responses after the server answered. */
+    /**
+     * Forwards requests to the server. With {@link #dropPushAnswers} (or {@link #dropPullAnswers})
+     * set it drops push (or pull) responses after the server answered; with
+     * {@link #pushesNotDelivered} set it forwards no push and answers it with no result, so the
+     * engine goes on to pull in the same round (a push that fails outright ends the round, and
+     * whether a later round pulls would depend on timing).
+     */
     static final class AckDropper implements AutoCloseable {
         final HttpServer http;
         final HttpClient upstream = HttpClient.newHttpClient();
         final AtomicBoolean dropPushAnswers = new AtomicBoolean();
+        final AtomicBoolean dropPullAnswers = new AtomicBoolean();
+        final AtomicBoolean pushesNotDelivered = new AtomicBoolean();
         final AtomicInteger droppedAnswers = new AtomicInteger();
         volatile String target;
 
@@ -59,6 +67,14 @@ class OwnEchoTest {
                     byte[] body;
                     try (InputStream in = ex.getRequestBody()) {
                         body = in.readAllBytes();
+                    }
+                    String path = ex.getRequestURI().getPath();
+                    if (pushesNotDelivered.get() && path.equals("/v1/push")) {
+                        byte[] none = "{\"results\":[]}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                        ex.getResponseHeaders().set("Content-Type", "application/json");
+                        ex.sendResponseHeaders(200, none.length);
+                        ex.getResponseBody().write(none);
+                        return;
                     }
                     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(this.target + ex.getRequestURI()))
                             .method(ex.getRequestMethod(), body.length == 0 ? HttpRequest.BodyPublishers.noBody()
@@ -76,7 +92,8 @@ class OwnEchoTest {
                         Thread.currentThread().interrupt();
                         return;
                     }
-                    if (dropPushAnswers.get() && ex.getRequestURI().getPath().equals("/v1/push")) {
+                    if (dropPushAnswers.get() && path.equals("/v1/push")
+                            || dropPullAnswers.get() && path.equals("/v1/pull")) {
                         droppedAnswers.incrementAndGet();
                         return; // the server applied it; the answer is lost (the connection closes unanswered)
                     }
@@ -105,6 +122,27 @@ class OwnEchoTest {
                 .retryPolicy(new RetryPolicy(Duration.ofMillis(20), Duration.ofMillis(50), 2.0, 0.0)));
     }
 
+    /**
+     * Sends the outbox and loses every answer, pulls included, so the replica learns nothing: its
+     * operations are applied by the server and their fate is unknown to it.
+     */
+    private static void syncLosingEveryAnswer(SyncClient c, AckDropper front) {
+        front.dropPushAnswers.set(true);
+        front.dropPullAnswers.set(true);
+        assertThat(c.sync(Duration.ofMillis(300)).outcome()).isEqualTo(SyncReport.Outcome.UNREACHABLE);
+        assertThat(front.droppedAnswers.get()).isPositive();
+        front.dropPullAnswers.set(false);
+    }
+
+    /** Pulls with no push delivered: the replica sees the feed while its sent operations stay unanswered. */
+    private static void syncPullingOnly(SyncClient c, AckDropper front) {
+        boolean dropping = front.dropPushAnswers.getAndSet(false);
+        front.pushesNotDelivered.set(true);
+        c.sync(Duration.ofMillis(300));
+        front.pushesNotDelivered.set(false);
+        front.dropPushAnswers.set(dropping);
+    }
+
     /** The server's copy of a document, read by a fresh replica that pulls it. */
     private static JsonNode serverCopy(Loopback net, String name, String id) {
         try (SyncClient reader = net.client(name, b -> b.token(Loopback.token(name, S)).backgroundSync(false))) {
@@ -127,9 +165,7 @@ class OwnEchoTest {
         try (Loopback net = new Loopback(dir); AckDropper front = new AckDropper(net.server.url());
                 SyncClient a = replica(net, "a", front.url(), s)) {
             a.documents().put(S, "note", "n1", json("{\"title\":\"v1\"}"));
-            front.dropPushAnswers.set(true);
-            assertThat(a.sync(Duration.ofMillis(300)).outcome()).isEqualTo(SyncReport.Outcome.UNREACHABLE);
-            assertThat(front.droppedAnswers.get()).isPositive();
+            syncLosingEveryAnswer(a, front);
             a.documents().delete(S, "note", "n1");
             // Pushes lost again, but the pull brings the server's copy of the replica's own create back.
             a.sync(Duration.ofMillis(300));
@@ -147,8 +183,7 @@ class OwnEchoTest {
         try (Loopback net = new Loopback(dir); AckDropper front = new AckDropper(net.server.url());
                 SyncClient a = replica(net, "a", front.url(), ConflictResolutionStrategy.MANUAL)) {
             a.documents().put(S, "note", "n1", json("{\"title\":\"v1\"}"));
-            front.dropPushAnswers.set(true);
-            a.sync(Duration.ofMillis(300));
+            syncLosingEveryAnswer(a, front);
             a.documents().patch(S, "note", "n1", json("{\"title\":\"v2\"}"));
             a.sync(Duration.ofMillis(300));
             front.dropPushAnswers.set(false);
@@ -167,11 +202,10 @@ class OwnEchoTest {
         try (Loopback net = new Loopback(dir); AckDropper front = new AckDropper(net.server.url());
                 SyncClient a = replica(net, "a", front.url(), ConflictResolutionStrategy.MANUAL)) {
             a.documents().put(S, "note", "n1", json("{\"title\":\"v1\"}"));
-            front.dropPushAnswers.set(true);
-            a.sync(Duration.ofMillis(300));
+            syncLosingEveryAnswer(a, front);
             a.documents().patch(S, "note", "n1", json("{\"title\":\"v2\"}"));
             // Only a pull gets through: the echo of the create is the acknowledgement, the patch is rebased on it.
-            a.sync(Duration.ofMillis(300));
+            syncPullingOnly(a, front);
             var pending = a.pendingOperations().pendingOperations();
             assertThat(pending).hasSize(1);
             assertThat(pending.get(0).baseVersion()).isEqualTo(1);
@@ -186,13 +220,12 @@ class OwnEchoTest {
                 SyncClient a = replica(net, "a", front.url(), ConflictResolutionStrategy.MERGE);
                 SyncClient b = replica(net, "b", net.server.url(), ConflictResolutionStrategy.MERGE)) {
             a.documents().put(S, "note", "n1", json("{\"title\":\"v1\",\"body\":\"x\"}"));
-            front.dropPushAnswers.set(true);
-            a.sync(Duration.ofMillis(300));
+            syncLosingEveryAnswer(a, front);
             b.sync();
             b.documents().patch(S, "note", "n1", json("{\"body\":\"from b\"}"));
             assertThat(b.sync().outcome()).isEqualTo(SyncReport.Outcome.CAUGHT_UP);
             a.documents().patch(S, "note", "n1", json("{\"title\":\"from a\"}"));
-            a.sync(Duration.ofMillis(300)); // pulls b's version 2 while a's create is unacknowledged
+            syncPullingOnly(a, front); // pulls b's version 2 while a's create is unacknowledged
             front.dropPushAnswers.set(false);
             assertThat(a.sync(Duration.ofSeconds(10)).outcome()).isEqualTo(SyncReport.Outcome.CAUGHT_UP);
 
@@ -206,18 +239,44 @@ class OwnEchoTest {
         }
     }
 
+    /**
+     * A server that answers pushes with no result while a foreign change waits on an unanswered
+     * operation makes that operation due again after every pull. The sync kept pushing and
+     * pulling past its deadline, forever: the caller never got its answer.
+     */
+    @Test
+    void syncEndsByItsDeadline_whenEveryAnswerMakesAnOperationDueAgain() throws Exception {
+        try (Loopback net = new Loopback(dir); AckDropper front = new AckDropper(net.server.url());
+                SyncClient a = replica(net, "a", front.url(), ConflictResolutionStrategy.MERGE);
+                SyncClient b = replica(net, "b", net.server.url(), ConflictResolutionStrategy.MERGE)) {
+            a.documents().put(S, "note", "n1", json("{\"title\":\"v1\"}"));
+            syncLosingEveryAnswer(a, front);
+            b.sync();
+            b.documents().patch(S, "note", "n1", json("{\"body\":\"from b\"}"));
+            assertThat(b.sync().outcome()).isEqualTo(SyncReport.Outcome.CAUGHT_UP);
+            a.documents().patch(S, "note", "n1", json("{\"title\":\"from a\"}"));
+            front.dropPushAnswers.set(false);
+            front.pushesNotDelivered.set(true);
+            SyncReport r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(20),
+                    () -> a.sync(Duration.ofMillis(500)), "sync(500 ms) did not return");
+            assertThat(r.outcome()).isEqualTo(SyncReport.Outcome.UNREACHABLE);
+            front.pushesNotDelivered.set(false);
+            assertThat(a.sync(Duration.ofSeconds(10)).outcome()).isEqualTo(SyncReport.Outcome.CAUGHT_UP);
+            assertThat(a.pendingOperations().getPendingOperationsCount()).isZero();
+        }
+    }
+
     @Test
     void foreignWriteAfterALostAcknowledgement_withNothingMoreQueued_isTaken() throws Exception {
         try (Loopback net = new Loopback(dir); AckDropper front = new AckDropper(net.server.url());
                 SyncClient a = replica(net, "a", front.url(), ConflictResolutionStrategy.MANUAL);
                 SyncClient b = replica(net, "b", net.server.url(), ConflictResolutionStrategy.MANUAL)) {
             a.documents().put(S, "note", "n1", json("{\"title\":\"v1\"}"));
-            front.dropPushAnswers.set(true);
-            a.sync(Duration.ofMillis(300));
+            syncLosingEveryAnswer(a, front);
             b.sync();
             b.documents().patch(S, "note", "n1", json("{\"title\":\"from b\"}"));
             b.sync();
-            a.sync(Duration.ofMillis(300)); // sees version 2 by b; its own create's fate is still unknown to it
+            syncPullingOnly(a, front); // sees version 2 by b; its own create's fate is still unknown to it
             front.dropPushAnswers.set(false);
             assertThat(a.sync(Duration.ofSeconds(10)).outcome()).isEqualTo(SyncReport.Outcome.CAUGHT_UP);
 

@@ -560,7 +560,13 @@ public final class SyncEngine {
                         break;
                     }
                     if (due <= clock.millis()) {
-                        continue; // resolved values were queued: push them
+                        // Resolved values were queued, or a pulled change made an operation due:
+                        // push them, but never past the deadline (a server that keeps making
+                        // work due would otherwise hold the caller forever).
+                        if (nanoTime.getAsLong() - deadline >= 0) {
+                            break;
+                        }
+                        continue;
                     }
                     if (!waitUntil(deadline, due - clock.millis())) {
                         break;
