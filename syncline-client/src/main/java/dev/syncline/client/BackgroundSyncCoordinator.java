@@ -430,6 +430,8 @@ public final class BackgroundSyncCoordinator implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        log.info("background sync stopped");
+        if (started) {
+            log.info("background sync stopped");
+        }
     }
 }

@@ -295,7 +295,13 @@ public final class Database implements AutoCloseable {
                 c.rollback();
                 throw e;
             }
-            log.info("migrated local store {} to schema version {}", file, v + 1);
+            if (current > 0) {
+                log.info("migrated local store {} to schema version {}", file, v + 1);
+            }
+        }
+        if (current == 0) {
+            // A new file: one line, not one per schema step a file that never existed went through.
+            log.debug("created local store {} at schema version {}", file, target);
         }
         return current > 0;
     }
