@@ -31,8 +31,9 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>{@code syncline.client.outbox.failed}</td><td>gauge</td><td>dead letters (failed for good)</td></tr>
  *   <tr><td>{@code syncline.client.conflicts.open}</td><td>gauge</td><td>conflicts waiting for a person</td></tr>
  *   <tr><td>{@code syncline.client.conflicts.decided}</td><td>counter, tags {@code by}, {@code parked}</td>
- *       <td>conflicts the engine decided, by the strategy that decided ({@code merge}, {@code latest},
- *       {@code custom}, {@code manual}...)</td></tr>
+ *       <td>conflicts decided, by the strategy that decided ({@code merge}, {@code latest},
+ *       {@code custom}, {@code manual}...) or by the person who settled one ({@code manual:local},
+ *       {@code manual:remote}, {@code manual:value}, {@code manual:delete})</td></tr>
  *   <tr><td>{@code syncline.client.push}</td><td>timer, tags {@code outcome}, {@code error}</td>
  *       <td>push batches: rate and round-trip latency; {@code outcome} is {@code answered} or {@code failed}</td></tr>
  *   <tr><td>{@code syncline.client.push.operations}</td><td>counter, tag {@code result}</td>
@@ -140,7 +141,7 @@ public final class SyncClientMetrics implements MeterBinder, AutoCloseable {
             } else if (event instanceof SyncEvent.PullFailed f) {
                 timer(registry, "syncline.client.pull", "pull pages", "failed", f.error()).record(f.latency());
             } else if (event instanceof SyncEvent.ConflictDecided c) {
-                Counter.builder("syncline.client.conflicts.decided").description("conflicts decided by the engine")
+                Counter.builder("syncline.client.conflicts.decided").description("conflicts decided, by strategy or by a person")
                         .tags(tags).tag("by", c.by()).tag("parked", Boolean.toString(c.parked()))
                         .register(registry).increment();
             }

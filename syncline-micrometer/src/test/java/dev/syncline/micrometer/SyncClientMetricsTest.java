@@ -106,6 +106,34 @@ class SyncClientMetricsTest {
     }
 
     @Test
+    void aConflictParkedForAPerson_andSettledByThem_isCountedTwice() {
+        try (SyncClient alice = SyncClient.builder().database(dir.resolve("alice.db")).serverUrl(server.url())
+                .token(Tokens.mint(SECRET, "alice", List.of("team-1"), Duration.ofHours(1), Clock.systemUTC()))
+                .register(PROJECTS).conflictStrategy("note", ConflictResolutionStrategy.MANUAL).build();
+                SyncClient bob = client("bob", "team-1")) {
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            new SyncClientMetrics(alice).bindTo(registry);
+            com.fasterxml.jackson.databind.node.ObjectNode v1 = dev.syncline.core.Json.object().put("title", "v1");
+            alice.documents().put("team-1", "note", "n1", v1);
+            alice.sync();
+            bob.sync();
+            bob.documents().patch("team-1", "note", "n1", dev.syncline.core.Json.object().put("title", "bob"));
+            bob.sync();
+            alice.documents().patch("team-1", "note", "n1", dev.syncline.core.Json.object().put("title", "alice"));
+            alice.sync();
+            assertThat(counter(registry, "syncline.client.conflicts.decided", "by", "manual", "parked", "true"))
+                    .isEqualTo(1);
+            assertThat(registry.get("syncline.client.conflicts.open").gauge().value()).isEqualTo(1);
+
+            String id = alice.conflicts().openConflicts().get(0).conflictId();
+            alice.conflicts().resolve(id, dev.syncline.client.Resolution.useLocal());
+            assertThat(counter(registry, "syncline.client.conflicts.decided", "by", "manual:local", "parked", "false"))
+                    .isEqualTo(1);
+            assertThat(registry.get("syncline.client.conflicts.open").gauge().value()).isZero();
+        }
+    }
+
+    @Test
     void gauges_readNaN_afterTheClientIsClosed() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         SyncClient alice = client("alice", "team-1");

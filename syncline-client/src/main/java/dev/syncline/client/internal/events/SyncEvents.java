@@ -95,6 +95,13 @@ public final class SyncEvents {
         }
     }
 
+    /** A person settled an open conflict of {@code scope/type/id} ({@code by}: {@code manual:local}, ...). */
+    public void personDecided(String scope, String type, String id, String by) {
+        if (!listeners.isEmpty()) {
+            emit(new SyncEvent.ConflictDecided(scope, type, id, by, false));
+        }
+    }
+
     private static String code(TransportException e) {
         return e.code() == null ? e.kind().name().toLowerCase(java.util.Locale.ROOT) : e.code();
     }

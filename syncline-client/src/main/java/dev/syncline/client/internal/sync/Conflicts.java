@@ -137,7 +137,11 @@ public final class Conflicts {
                 return apply(tx, scope, type, id, now, remote, d);
             });
             if (out != null) {
-                events.conflictDecided(scope, type, id, out, d.by());
+                // A conflict already waiting for a person, parked again against a newer server
+                // version, is the same conflict: decided once.
+                if (!(out == Outcome.PARKED && local.openConflict() != null)) {
+                    events.conflictDecided(scope, type, id, out, d.by());
+                }
                 return out;
             }
             log.debug("conflict on {}/{}/{}: local state changed while deciding (attempt {})", scope, type, id, attempt);
@@ -348,9 +352,13 @@ public final class Conflicts {
                     .orElseThrow(() -> new InvalidInputException("not_found", "no open conflict " + conflictId));
             return resolve(conflictId, Resolution.useValue(entityValues.toData(open, e.entity())));
         }
-        return db.write(tx -> {
+        String[] decided = new String[4]; // scope, type, id, by: told to sync listeners once committed
+        ObjectNode result = db.write(tx -> {
             ConflictRow row = SyncTables.conflict(tx, conflictId).orElseThrow(() -> new InvalidInputException("not_found",
                     "no open conflict " + conflictId));
+            decided[0] = row.scope();
+            decided[1] = row.type();
+            decided[2] = row.id();
             Local local = SyncTables.local(tx.connection(), row.scope(), row.type(), row.id());
             Change remote = row.remoteVersion() == 0 ? null : new Change(row.scope(), row.type(), row.id(), row.remoteVersion(),
                     row.remoteData() == null, row.remoteData() == null ? null : (ObjectNode) Json.parse(row.remoteData()),
@@ -362,6 +370,7 @@ public final class Conflicts {
                 outbox.discardOutstanding(tx, row.scope(), row.type(), row.id());
                 takeRemote(tx, row.scope(), row.type(), row.id(), remote, now);
                 SyncTables.settle(tx, row, "manual:remote", row.remoteData(), row.remoteData() == null, now);
+                decided[3] = "manual:remote";
                 log.info("conflict {} resolved by a person: server's version kept", conflictId);
                 return row.remoteData() == null ? null : (ObjectNode) Json.parse(row.remoteData());
             } else if (resolution instanceof Resolution.UseLocal) {
@@ -381,9 +390,12 @@ public final class Conflicts {
                 requeue(tx, row.scope(), row.type(), row.id(), valueJson, remote);
             }
             SyncTables.settle(tx, row, by, valueJson, valueJson == null, now);
+            decided[3] = by;
             log.info("conflict {} resolved by a person ({}); the result is queued", conflictId, by);
             return valueJson == null ? null : (ObjectNode) Json.parse(valueJson);
         });
+        events.personDecided(decided[0], decided[1], decided[2], decided[3]);
+        return result;
     }
 
     /** @return the public view of a stored conflict */
