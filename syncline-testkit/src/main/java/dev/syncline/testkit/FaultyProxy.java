@@ -11,6 +11,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -293,13 +294,18 @@ public final class FaultyProxy implements AutoCloseable {
 
     /** Closes every open connection (both sides see a reset or EOF). */
     public void cutAll() {
-        for (Socket s : open) {
+        List<Socket> cut = new ArrayList<>(open);
+        // Count before closing anything: closing a connection's server side makes its pump close
+        // the client side on another thread, which then looked closed already and went uncounted.
+        for (Socket s : cut) {
             if (!s.isClosed() && s.getLocalPort() == listener.getLocalPort()) {
                 count(Fault.CUT); // once per connection: its client side, accepted here
             }
+        }
+        for (Socket s : cut) {
             closeQuietly(s);
         }
-        open.clear();
+        open.removeAll(cut);
         silenced.clear();
     }
 
