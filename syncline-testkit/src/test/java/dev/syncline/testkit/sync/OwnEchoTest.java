@@ -143,6 +143,20 @@ class OwnEchoTest {
         front.dropPushAnswers.set(dropping);
     }
 
+    /**
+     * {@code a} creates n1 and loses every answer (the server has it, {@code a} does not know);
+     * {@code b} pulls it and patches {@code body}; then {@code a} patches {@code title}.
+     */
+    private static void bothEditAfterALostCreateAcknowledgement(SyncClient a, SyncClient b, AckDropper front,
+            com.fasterxml.jackson.databind.node.ObjectNode created) {
+        a.documents().put(S, "note", "n1", created);
+        syncLosingEveryAnswer(a, front);
+        b.sync();
+        b.documents().patch(S, "note", "n1", json("{\"body\":\"from b\"}"));
+        assertThat(b.sync().outcome()).isEqualTo(SyncReport.Outcome.CAUGHT_UP);
+        a.documents().patch(S, "note", "n1", json("{\"title\":\"from a\"}"));
+    }
+
     /** The server's copy of a document, read by a fresh replica that pulls it. */
     private static JsonNode serverCopy(Loopback net, String name, String id) {
         try (SyncClient reader = net.client(name, b -> b.token(Loopback.token(name, S)).backgroundSync(false))) {
@@ -219,12 +233,7 @@ class OwnEchoTest {
         try (Loopback net = new Loopback(dir); AckDropper front = new AckDropper(net.server.url());
                 SyncClient a = replica(net, "a", front.url(), ConflictResolutionStrategy.MERGE);
                 SyncClient b = replica(net, "b", net.server.url(), ConflictResolutionStrategy.MERGE)) {
-            a.documents().put(S, "note", "n1", json("{\"title\":\"v1\",\"body\":\"x\"}"));
-            syncLosingEveryAnswer(a, front);
-            b.sync();
-            b.documents().patch(S, "note", "n1", json("{\"body\":\"from b\"}"));
-            assertThat(b.sync().outcome()).isEqualTo(SyncReport.Outcome.CAUGHT_UP);
-            a.documents().patch(S, "note", "n1", json("{\"title\":\"from a\"}"));
+            bothEditAfterALostCreateAcknowledgement(a, b, front, json("{\"title\":\"v1\",\"body\":\"x\"}"));
             syncPullingOnly(a, front); // pulls b's version 2 while a's create is unacknowledged
             front.dropPushAnswers.set(false);
             assertThat(a.sync(Duration.ofSeconds(10)).outcome()).isEqualTo(SyncReport.Outcome.CAUGHT_UP);
@@ -249,12 +258,7 @@ class OwnEchoTest {
         try (Loopback net = new Loopback(dir); AckDropper front = new AckDropper(net.server.url());
                 SyncClient a = replica(net, "a", front.url(), ConflictResolutionStrategy.MERGE);
                 SyncClient b = replica(net, "b", net.server.url(), ConflictResolutionStrategy.MERGE)) {
-            a.documents().put(S, "note", "n1", json("{\"title\":\"v1\"}"));
-            syncLosingEveryAnswer(a, front);
-            b.sync();
-            b.documents().patch(S, "note", "n1", json("{\"body\":\"from b\"}"));
-            assertThat(b.sync().outcome()).isEqualTo(SyncReport.Outcome.CAUGHT_UP);
-            a.documents().patch(S, "note", "n1", json("{\"title\":\"from a\"}"));
+            bothEditAfterALostCreateAcknowledgement(a, b, front, json("{\"title\":\"v1\"}"));
             front.dropPushAnswers.set(false);
             front.pushesNotDelivered.set(true);
             SyncReport r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(20),
