@@ -199,35 +199,22 @@ class ServerAndTokenCommandTest {
 
     @Test
     void server_dev_printsAWorkingToken() throws Exception {
-        Process p = CliProcess.builder(Map.of(), "server", "--port", "0", "--dev", "--data",
-                dir.resolve("data").toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        try {
-            BufferedReader out = CliProcess.stdout(p);
-            int port = Integer.parseInt(CliProcess.awaitLine(p, out, "listening on port ")
-                    .substring("listening on port ".length()));
-            String tokenLine = CliProcess.awaitLine(p, out, "dev token");
-            String token = tokenLine.substring(tokenLine.lastIndexOf(' ') + 1);
+        try (DevServer dev = DevServer.start(dir.resolve("data"))) {
+            int port = dev.port();
+            String token = dev.token();
             HttpResponse<String> pull = http.send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + port + "/v1/pull")).header("Authorization", "Bearer " + token)
                     .build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             assertThat(pull.statusCode()).isEqualTo(200);
             assertThat(Json.parse(pull.body()).get("changes")).isEmpty();
-        } finally {
-            p.destroy();
-            p.waitFor(30, TimeUnit.SECONDS);
         }
     }
 
     @Test
     void server_dev_tokenPushesToTheGuidesScope_andTheWriteIsAppliedNotDeadLettered() throws Exception {
-        Process p = CliProcess.builder(Map.of(), "server", "--port", "0", "--dev", "--data",
-                dir.resolve("data").toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        try {
-            BufferedReader out = CliProcess.stdout(p);
-            int port = Integer.parseInt(CliProcess.awaitLine(p, out, "listening on port ")
-                    .substring("listening on port ".length()));
-            String tokenLine = CliProcess.awaitLine(p, out, "dev token");
-            String token = tokenLine.substring(tokenLine.lastIndexOf(' ') + 1);
+        try (DevServer dev = DevServer.start(dir.resolve("data"))) {
+            int port = dev.port();
+            String token = dev.token();
             String db = dir.resolve("trackflow.db").toString();
             String server = "http://127.0.0.1:" + port;
 
@@ -248,9 +235,6 @@ class ServerAndTokenCommandTest {
                     .header("Authorization", "Bearer " + token).build(),
                     HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             assertThat(Json.parse(pull.body()).get("changes").get(0).get("id").asText()).isEqualTo("p-42");
-        } finally {
-            p.destroy();
-            p.waitFor(30, TimeUnit.SECONDS);
         }
     }
 
@@ -281,6 +265,30 @@ class ServerAndTokenCommandTest {
         } finally {
             p.destroy();
             p.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** {@code syncline server --dev} in a child process: its port and the token it printed. */
+    record DevServer(Process process, int port, String token) implements AutoCloseable {
+        static DevServer start(Path data) throws Exception {
+            Process p = CliProcess.builder(Map.of(), "server", "--port", "0", "--dev", "--data", data.toString())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            try {
+                BufferedReader out = CliProcess.stdout(p);
+                int port = Integer.parseInt(CliProcess.awaitLine(p, out, "listening on port ")
+                        .substring("listening on port ".length()));
+                String tokenLine = CliProcess.awaitLine(p, out, "dev token");
+                return new DevServer(p, port, tokenLine.substring(tokenLine.lastIndexOf(' ') + 1));
+            } catch (Exception | AssertionError e) {
+                p.destroy();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroy();
+            process.waitFor(30, TimeUnit.SECONDS);
         }
     }
 }
